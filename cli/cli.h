@@ -1,0 +1,65 @@
+/* cli.h: what every `heed` subcommand shares: the exit codes, the context
+ * built by main() (config, environment, lazily opened database), and the
+ * command table entry. Each cmd_<name>.c parses its flags and calls a
+ * component; none of them holds state of its own. */
+#ifndef HEED_CLI_H
+#define HEED_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "heed/cfg.h"
+
+/* Documented exit codes (README and `heed --help`). */
+enum cli_exit {
+	CLI_OK = 0,		/* success */
+	CLI_FAIL = 1,		/* the operation failed or found a problem */
+	CLI_USAGE = 2,		/* unknown command, bad flag or argument */
+	CLI_CONFIG = 3,		/* configuration file or value is wrong */
+	CLI_DB = 4,		/* database unreachable or refused the request */
+	CLI_TEMP = 5,		/* temporary failure: try again later */
+};
+
+struct heed_db;
+
+struct cli_ctx {
+	const char *config_path;	/* --config, or NULL */
+	char **env;			/* environ */
+	struct heed_cfg *cfg;		/* loaded by cli_config() */
+	struct heed_db *db;		/* opened by cli_db() */
+	const struct cli_cmd *cmd;	/* the running command */
+};
+
+struct cli_cmd {
+	const char *name;
+	int (*fn)(struct cli_ctx *ctx, int argc, char **argv);
+	const char *summary;	/* one line for `heed help` */
+	const char *usage;	/* full text for `heed help CMD` */
+};
+
+/* The configuration, loaded on first use. On failure prints the reason
+ * (file:line) and returns NULL; the caller exits CLI_CONFIG. */
+struct heed_cfg *cli_config(struct cli_ctx *ctx);
+
+/* The database connection, opened on first use with the configured retry
+ * policy. On failure prints the reason and returns NULL; exit CLI_DB. */
+struct heed_db *cli_db(struct cli_ctx *ctx);
+
+/* Print the command's usage to out. */
+void cli_usage(const struct cli_cmd *cmd, FILE *out);
+
+/* Report a bad invocation: message, then usage, on stderr. Returns
+ * CLI_USAGE for `return cli_bad_usage(...)`. */
+int cli_bad_usage(struct cli_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Commands (one file each). */
+int cmd_config(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_db(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_doctor(struct cli_ctx *ctx, int argc, char **argv);
+
+extern const char cmd_config_usage[];
+extern const char cmd_db_usage[];
+extern const char cmd_doctor_usage[];
+
+#endif

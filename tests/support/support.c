@@ -1,0 +1,144 @@
+/* support.c: helpers shared by the test programs (see support.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "heed/xalloc.h"
+#include "support.h"
+
+static void quiet_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+char *ht_mkdtemp(const char *prefix)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *path = xasprintf("%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp",
+			       prefix);
+
+	if (!mkdtemp(path)) {
+		perror(path);
+		abort();
+	}
+	return path;
+}
+
+void ht_rmtree(const char *dir)
+{
+	char *cmd;
+
+	if (!dir || !*dir || !strcmp(dir, "/"))
+		return;
+	cmd = xasprintf("rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "warning: could not remove %s\n", dir);
+	free(cmd);
+}
+
+const char *ht_srcdir(void)
+{
+	const char *s = getenv("HEED_SRCDIR");
+
+	return s && *s ? s : ".";
+}
+
+const char *ht_builddir(void)
+{
+	const char *s = getenv("HEED_BUILD");
+
+	return s && *s ? s : "build";
+}
+
+const char *ht_heed_bin(void)
+{
+	static char path[1024];
+	const char *s = getenv("HEED_BIN");
+
+	if (s && *s)
+		return s;
+	snprintf(path, sizeof(path), "%s/heed", ht_builddir());
+	return path;
+}
+
+bool ht_pg_available(void)
+{
+	const char *d = getenv("HEED_TEST_PGDATA");
+
+	return d && *d && getenv("PGHOST");
+}
+
+PGconn *ht_pg_connect(const char *conninfo)
+{
+	PGconn *c = PQconnectdb(conninfo);
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "cannot connect (%s): %s", conninfo,
+			PQerrorMessage(c));
+		abort();
+	}
+	PQsetNoticeProcessor(c, quiet_notice, NULL);
+	return c;
+}
+
+void ht_pg_admin(const char *dbname, const char *sql)
+{
+	char *ci = xasprintf("dbname=%s user=postgres", dbname ? dbname : "postgres");
+	PGconn *c = ht_pg_connect(ci);
+	PGresult *r = PQexec(c, sql);
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "admin SQL failed: %s\n%s", sql,
+			PQerrorMessage(c));
+		abort();
+	}
+	PQclear(r);
+	PQfinish(c);
+	free(ci);
+}
+
+char *ht_pg_fresh_db(const char *prefix)
+{
+	static unsigned n;
+	char *name = xasprintf("heedt_%s_%d_%u", prefix, (int)getpid(), n++);
+	char *sql = xasprintf("CREATE DATABASE %s", name);
+	char *ci = xasprintf("dbname=%s", name);
+
+	ht_pg_admin(NULL, sql);
+	free(sql);
+	free(name);
+	return ci;
+}
+
+const char *ht_pg_try(PGconn *c, const char *sql)
+{
+	static char state[6];
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType s = PQresultStatus(r);
+	const char *e;
+
+	state[0] = '\0';
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		e = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		snprintf(state, sizeof(state), "%s", e ? e : "?????");
+	}
+	PQclear(r);
+	return state;
+}
+
+int ht_pg_cluster(const char *verb, bool background)
+{
+	const char *ctl = getenv("HEED_TEST_PGCLUSTER");
+	char *cmd;
+	int rc;
+
+	if (!ctl)
+		return -1;
+	cmd = xasprintf("%s %s >/dev/null%s", ctl, verb, background ? " &" : "");
+	rc = system(cmd);
+	free(cmd);
+	return rc;
+}

@@ -1,0 +1,49 @@
+/* support.h: helpers shared by the test programs: temporary directories
+ * under $TMPDIR, the paths of the build and source trees. */
+#ifndef HEED_TEST_SUPPORT_H
+#define HEED_TEST_SUPPORT_H
+
+/* A new private directory under $TMPDIR (or /tmp); the caller frees the
+ * returned path and removes the directory (ht_rmtree). Aborts on failure. */
+char *ht_mkdtemp(const char *prefix);
+
+/* Remove a directory tree made by ht_mkdtemp. */
+void ht_rmtree(const char *dir);
+
+/* $HEED_SRCDIR or "."; $HEED_BUILD or "build". Borrowed. */
+const char *ht_srcdir(void);
+const char *ht_builddir(void);
+
+/* The heed binary: $HEED_BIN or <build>/heed. Borrowed. */
+const char *ht_heed_bin(void);
+
+/* ---- the private PostgreSQL cluster (tests/pgcluster.sh) ---- */
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+
+/* True when tests/run.sh started a private cluster (PGHOST etc. exported).
+ * Integration tests skip() without it. */
+bool ht_pg_available(void);
+
+/* Create a fresh, empty database named heedt_<prefix>_<pid>_<n> on the
+ * private cluster; returns its conninfo ("dbname=..."), caller frees. */
+char *ht_pg_fresh_db(const char *prefix);
+
+/* Run SQL as the cluster's superuser in database dbname (NULL: postgres);
+ * fails the test on error. */
+void ht_pg_admin(const char *dbname, const char *sql);
+
+/* Connect with a libpq conninfo; fails the test if it cannot. */
+PGconn *ht_pg_connect(const char *conninfo);
+
+/* Run sql on c; return the SQLSTATE of its error, "" on success. The
+ * result is cleared. Borrowed static string. */
+const char *ht_pg_try(PGconn *c, const char *sql);
+
+/* Run the cluster control script: "$HEED_TEST_PGCLUSTER <verb>" (crash,
+ * start, restart, stop), in the background if asked; returns the shell's
+ * exit status. */
+int ht_pg_cluster(const char *verb, bool background);
+
+#endif
