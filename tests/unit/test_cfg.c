@@ -257,10 +257,12 @@ static void example_file_matches_the_table(void **state)
 	mem = open_memstream(&got, &gotlen);
 	heed_cfg_write_defaults(heed_cfg_keys, mem);
 	fclose(mem);
-	if (strcmp(want, got))
-		fail_msg("etc/heed.conf.example is out of date: run 'build/heed config --defaults > etc/heed.conf.example'");
+	int differ = strcmp(want, got);
+
 	free(want);
 	free(got);
+	if (differ)
+		fail_msg("etc/heed.conf.example is out of date: run 'build/heed config --defaults > etc/heed.conf.example'");
 }
 
 static void write_file(const char *path, const char *text, mode_t mode)
