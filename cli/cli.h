@@ -57,9 +57,11 @@ int cli_bad_usage(struct cli_ctx *ctx, const char *fmt, ...)
 int cmd_config(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_db(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_doctor(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_sources(struct cli_ctx *ctx, int argc, char **argv);
 
 extern const char cmd_config_usage[];
 extern const char cmd_db_usage[];
 extern const char cmd_doctor_usage[];
+extern const char cmd_sources_usage[];
 
 #endif

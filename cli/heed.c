@@ -30,6 +30,7 @@ static const struct cli_cmd commands[] = {
 	{ "db", cmd_db, "apply schema migrations, show their status", cmd_db_usage },
 	{ "doctor", cmd_doctor, "check configuration, database and credentials", cmd_doctor_usage },
 	{ "help", cmd_help, "show help for heed or a command", cmd_help_usage },
+	{ "sources", cmd_sources, "list sources and their health", cmd_sources_usage },
 	{ "version", cmd_version, "print the version", cmd_version_usage },
 	{ NULL, NULL, NULL, NULL },
 };
