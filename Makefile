@@ -40,6 +40,7 @@ SUP_SRCS  := $(wildcard tests/support/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 INT_SRCS  := $(wildcard tests/integration/test_*.c)
 FAKE_SRCS := $(wildcard tests/fakes/*.c)
+FAKE_LIB_SRCS := $(wildcard tests/fakes/fake/*.c)
 
 SCHEMA    := $(sort $(wildcard schema/[0-9][0-9][0-9][0-9]_*.sql))
 GEN_SCHEMA := $(BUILD)/gen/schema_sql.c
@@ -49,6 +50,8 @@ SUP_OBJS  := $(SUP_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 INT_BINS  := $(INT_SRCS:%.c=$(BUILD)/%)
 FAKE_BINS := $(FAKE_SRCS:%.c=$(BUILD)/%)
+FAKE_LIB_OBJS := $(FAKE_LIB_SRCS:%.c=$(BUILD)/%.o)
+LIBFAKE   := $(BUILD)/libheedfake.a
 LIBHEED   := $(BUILD)/libheed.a
 LIBSUP    := $(BUILD)/libheedtest.a
 HEED      := $(BUILD)/heed
@@ -90,9 +93,14 @@ $(BUILD)/tests/integration/%: tests/integration/%.c $(LIBSUP) $(LIBHEED)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/support $(LDFLAGS) -o $@ $< $(LIBSUP) $(LIBHEED) $(LDLIBS) $(TEST_LDLIBS)
 
-$(BUILD)/tests/fakes/%: tests/fakes/%.c $(LIBHEED)
+# The fake servers' shared parts (tests/fakes/fake/) go into one archive.
+$(LIBFAKE): $(FAKE_LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/fakes/%: tests/fakes/%.c $(LIBFAKE) $(LIBHEED)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBHEED) $(LDLIBS) -lmicrohttpd
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBFAKE) $(LIBHEED) $(LDLIBS) -lmicrohttpd
 
 tests: $(HEED) $(UNIT_BINS) $(INT_BINS) $(FAKE_BINS)
 
@@ -141,3 +149,4 @@ clean:
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(SUP_OBJS:.o=.d)
 -include $(UNIT_BINS:=.d) $(INT_BINS:=.d)
+-include $(FAKE_LIB_OBJS:.o=.d) $(FAKE_BINS:=.d)

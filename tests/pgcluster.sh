@@ -41,7 +41,8 @@ fi
 
 as_owner() { # run a command as the cluster's owner
 	if [ -n "$RUNAS" ]; then
-		runuser -u "$RUNAS" -- "$@"
+		# from /: the owner may not be allowed into our working directory
+		(cd / && runuser -u "$RUNAS" -- "$@")
 	else
 		"$@"
 	fi
