@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -526,12 +527,9 @@ static int apply_env(struct heed_cfg *cfg, char *const *env,
 
 static bool file_exists(const char *p)
 {
-	FILE *f = fopen(p, "r");
+	struct stat st;
 
-	if (!f)
-		return false;
-	fclose(f);
-	return true;
+	return !stat(p, &st);
 }
 
 struct heed_cfg *heed_cfg_load(const struct heed_cfg_key *keys,
@@ -540,6 +538,7 @@ struct heed_cfg *heed_cfg_load(const struct heed_cfg_key *keys,
 {
 	const char *envpath = NULL;
 	struct heed_cfg *cfg;
+	struct stat st;
 	FILE *in;
 
 	for (char *const *e = env; e && *e; e++)
@@ -558,6 +557,12 @@ struct heed_cfg *heed_cfg_load(const struct heed_cfg_key *keys,
 		if (!in) {
 			heed_err_set(err, HEED_ECONFIG, "cannot open '%s': %s",
 				     path, strerror(errno));
+			return NULL;
+		}
+		if (fstat(fileno(in), &st) || !S_ISREG(st.st_mode)) {
+			heed_err_set(err, HEED_ECONFIG, "'%s' is not a regular file",
+				     path);
+			fclose(in);
 			return NULL;
 		}
 		cfg = heed_cfg_parse(keys, path, in, err);

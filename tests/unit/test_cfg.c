@@ -144,8 +144,9 @@ static void environment_and_flags_override_the_file(void **state)
 {
 	char *dir = ht_mkdtemp("heed-cfg");
 	char *path = xasprintf("%s/heed.conf", dir);
-	char *env[] = { "HEED_POLL_WORKERS=12", "HEED_CONFIG=/nonexistent",
-			"OTHER=1", NULL };
+	char *missing = xasprintf("HEED_CONFIG=%s/missing.conf", dir);
+	char *env[] = { "HEED_POLL_WORKERS=12", missing, "OTHER=1", NULL };
+	char *direnv[] = { NULL, NULL };
 	char *badenv[] = { "HEED_POLL_WORKERS=0", NULL };
 	struct heed_err err;
 	struct heed_cfg *cfg;
@@ -174,7 +175,13 @@ static void environment_and_flags_override_the_file(void **state)
 	assert_non_null(strstr(err.msg, "HEED_POLL_WORKERS"));
 	/* $HEED_CONFIG naming a missing file is an error, not defaults */
 	assert_null(heed_cfg_load(keys, NULL, env, &err));
-	assert_non_null(strstr(err.msg, "/nonexistent"));
+	assert_non_null(strstr(err.msg, "missing.conf"));
+	/* so is one naming a directory, which fopen() would happily open */
+	direnv[0] = xasprintf("HEED_CONFIG=%s", dir);
+	assert_null(heed_cfg_load(keys, NULL, direnv, &err));
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	free(direnv[0]);
+	free(missing);
 	unlink(path);
 	free(path);
 	ht_rmtree(dir);
