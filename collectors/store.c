@@ -1,0 +1,354 @@
+/* store.c: the collectors' SQL (see store.h). Values always travel as
+ * parameters; a page is one call of heed_ingest_page() (schema/0003). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "heed/clock.h"
+#include "heed/xalloc.h"
+#include "store.h"
+
+static const struct heed_stmt st_ensure = {
+	"src_ensure",
+	"WITH ins AS (INSERT INTO sources (name, platform, brand)"
+	" VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id, platform, brand)"
+	" SELECT id, platform, brand FROM ins"
+	" UNION ALL SELECT id, platform, brand FROM sources WHERE name = $1"
+	" LIMIT 1", 3, true,
+};
+static const struct heed_stmt st_lock = {
+	"src_lock", "SELECT pg_try_advisory_lock(heed_source_lock_class(), $1::int)",
+	1, false,
+};
+static const struct heed_stmt st_unlock = {
+	"src_unlock", "SELECT pg_advisory_unlock(heed_source_lock_class(), $1::int)",
+	1, false,
+};
+static const struct heed_stmt st_load = {
+	"src_load",
+	"SELECT s.cursor::text, s.ratelimit::text, a.state::text,"
+	" (extract(epoch FROM s.next_poll_at) * 1000)::bigint, s.error_streak"
+	" FROM sources s LEFT JOIN source_auth a ON a.source_id = s.id"
+	" WHERE s.id = $1::int", 1, true,
+};
+static const struct heed_stmt st_ingest = {
+	"src_ingest",
+	"SELECT inserted, duplicates, opened, joined FROM heed_ingest_page("
+	"$1::int, $2::jsonb, $3::jsonb, $4::jsonb,"
+	" make_interval(secs => $5::double precision / 1000),"
+	" make_interval(secs => $6::double precision / 1000))", 6, false,
+};
+static const struct heed_stmt st_ratelimit = {
+	"src_ratelimit", "UPDATE sources SET ratelimit = $2::jsonb WHERE id = $1::int",
+	2, true,
+};
+static const struct heed_stmt st_health = {
+	"src_health",
+	"UPDATE sources SET last_poll_at = now(),"
+	" error_streak = CASE WHEN $2 IN ('error', 'auth') THEN error_streak + 1"
+	"   WHEN $2 = 'ok' THEN 0 ELSE error_streak END,"
+	" last_error = CASE WHEN $2 = 'ok' THEN last_error ELSE $3 END,"
+	" last_error_at = CASE WHEN $2 = 'ok' THEN last_error_at ELSE now() END,"
+	" last_success_at = CASE WHEN $2 = 'ok' THEN now() ELSE last_success_at END,"
+	" ratelimit_waits = ratelimit_waits + (CASE WHEN $2 = 'ratelimited' THEN 1 ELSE 0 END),"
+	" auth_failures = auth_failures + (CASE WHEN $2 = 'auth' THEN 1 ELSE 0 END),"
+	" ratelimit = coalesce($4::jsonb, ratelimit),"
+	" next_poll_at = to_timestamp($5::double precision / 1000)"
+	" WHERE id = $1::int", 5, true,
+};
+static const struct heed_stmt st_auth_put = {
+	"src_auth_put",
+	"INSERT INTO source_auth (source_id, state) VALUES ($1::int, $2::jsonb)"
+	" ON CONFLICT (source_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()",
+	2, true,
+};
+static const struct heed_stmt st_auth_forget = {
+	"src_auth_forget",
+	"UPDATE source_auth SET state = '{}', updated_at = now() WHERE source_id = $1::int",
+	1, true,
+};
+
+/* An integer column of row 0 (the server sends canonical digits). */
+static int int_col(const PGresult *res, int col)
+{
+	return (int)strtol(PQgetvalue(res, 0, col), NULL, 10);
+}
+
+static int db_code(struct heed_err *err)
+{
+	return err && err->code ? err->code : HEED_EDB;
+}
+
+int store_source_ensure(struct heed_db *db, const struct heed_source *src,
+			int *id, struct heed_err *err)
+{
+	const char *p[3] = { src->name, src->ops->platform, src->brand };
+	PGresult *res = heed_db_exec(db, &st_ensure, p, err);
+	int rc = HEED_OK;
+
+	if (!res)
+		return db_code(err);
+	if (PQntuples(res) != 1) {
+		rc = heed_err_set(err, HEED_EDB, "source '%s': no row", src->name);
+	} else if (strcmp(PQgetvalue(res, 0, 1), src->ops->platform) ||
+		   strcmp(PQgetvalue(res, 0, 2), src->brand)) {
+		rc = heed_err_set(err, HEED_ECONFIG,
+				  "source '%s' is stored for platform '%s' and brand '%s'; give the changed source a new name",
+				  src->name, PQgetvalue(res, 0, 1),
+				  PQgetvalue(res, 0, 2));
+	} else {
+		*id = int_col(res, 0);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static void itoa_buf(int id, char buf[16])
+{
+	snprintf(buf, 16, "%d", id);
+}
+
+int store_source_lock(struct heed_db *db, int id, bool *owned,
+		      struct heed_err *err)
+{
+	char ids[16];
+	const char *p[1] = { ids };
+	PGresult *res;
+
+	itoa_buf(id, ids);
+	res = heed_db_exec(db, &st_lock, p, err);
+	if (!res)
+		return db_code(err);
+	*owned = heed_db_value(res) && !strcmp(heed_db_value(res), "t");
+	PQclear(res);
+	return HEED_OK;
+}
+
+void store_source_unlock(struct heed_db *db, int id)
+{
+	char ids[16];
+	const char *p[1] = { ids };
+	struct heed_err ignore;
+
+	itoa_buf(id, ids);
+	PQclear(heed_db_exec(db, &st_unlock, p, &ignore));
+}
+
+static char *dup_or_null(const PGresult *res, int col)
+{
+	return PQgetisnull(res, 0, col) ? NULL : xstrdup(PQgetvalue(res, 0, col));
+}
+
+int store_source_load(struct heed_db *db, int id, struct store_state *st,
+		      struct heed_err *err)
+{
+	char ids[16];
+	const char *p[1] = { ids };
+	PGresult *res;
+
+	memset(st, 0, sizeof(*st));
+	itoa_buf(id, ids);
+	res = heed_db_exec(db, &st_load, p, err);
+	if (!res)
+		return db_code(err);
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return heed_err_set(err, HEED_ENOTFOUND, "source %d vanished", id);
+	}
+	st->cursor = dup_or_null(res, 0);
+	st->ratelimit = dup_or_null(res, 1);
+	st->auth = dup_or_null(res, 2);
+	if (st->auth && !strcmp(st->auth, "{}")) {
+		free(st->auth);
+		st->auth = NULL;
+	}
+	st->next_poll_ms = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	st->error_streak = (unsigned)strtoul(PQgetvalue(res, 0, 4), NULL, 10);
+	PQclear(res);
+	return HEED_OK;
+}
+
+void store_state_release(struct store_state *st)
+{
+	free(st->cursor);
+	free(st->ratelimit);
+	free(st->auth);
+	memset(st, 0, sizeof(*st));
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *mention_json(const struct heed_mention *m)
+{
+	json_t *o = json_object(), *a = json_object(), *topics = json_array();
+	char when[40];
+
+	json_object_set_new(a, "id", json_string(m->author_id));
+	json_object_set_new(a, "handle", str_or_null(m->author_handle));
+	json_object_set_new(a, "name", str_or_null(m->author_name));
+	json_object_set_new(a, "followers", json_integer(m->author_followers));
+	json_object_set_new(o, "author", a);
+	json_object_set_new(o, "external_id", json_string(m->external_id));
+	json_object_set_new(o, "url", str_or_null(m->url));
+	json_object_set_new(o, "text", json_string(m->text ? m->text : ""));
+	json_object_set_new(o, "raw", m->raw ? json_loads(m->raw, 0, NULL) : json_null());
+	if (!json_object_get(o, "raw"))
+		json_object_set_new(o, "raw", json_null());
+	json_object_set_new(o, "posted_at",
+			    json_string(heed_time_format_iso8601(m->posted_at_ms, when,
+								 sizeof(when))));
+	json_object_set_new(o, "in_reply_to", str_or_null(m->in_reply_to));
+	json_object_set_new(o, "thread_key",
+			    json_string(m->thread_key ? m->thread_key : m->external_id));
+	json_object_set_new(o, "lang", str_or_null(m->lang));
+	json_object_set_new(o, "is_own", json_boolean(m->is_own));
+	json_object_set_new(o, "mentions_account", json_boolean(m->mentions_account));
+	if (m->classified) {
+		json_object_set_new(o, "sentiment", json_real(m->sentiment));
+		json_object_set_new(o, "sentiment_label", json_string(m->sentiment_label));
+		json_object_set_new(o, "urgency", json_integer(m->urgency));
+		json_object_set_new(o, "urgency_level", json_string(m->urgency_level));
+		for (size_t i = 0; m->topics && m->topics[i]; i++)
+			json_array_append_new(topics, json_string(m->topics[i]));
+		json_object_set_new(o, "reasons", m->reasons_json
+				    ? json_loads(m->reasons_json, 0, NULL) : json_null());
+		if (!json_object_get(o, "reasons"))
+			json_object_set_new(o, "reasons", json_null());
+		json_object_set_new(o, "needs_reply_reason", str_or_null(m->needs_reply_reason));
+		json_object_set_new(o, "is_spam", json_boolean(m->is_spam));
+	}
+	json_object_set_new(o, "topics", topics);
+	/* the schema forbids spam or own posts needing a reply */
+	json_object_set_new(o, "needs_reply",
+			    json_boolean(m->needs_reply && !m->is_own && !m->is_spam));
+	return o;
+}
+
+/* jansson's dump, copied to our allocator. */
+static char *dump(json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT), *copy;
+
+	json_decref(j);
+	if (!s)
+		return xstrdup("[]");
+	copy = xstrdup(s);
+	free(s);
+	return copy;
+}
+
+char *store_page_items_json(const struct heed_page *page)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < page->n; i++)
+		json_array_append_new(arr, mention_json(&page->items[i]));
+	return dump(arr);
+}
+
+static char *bad_json(const struct heed_page *page)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < page->nbad; i++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "id", str_or_null(page->bad[i].id));
+		json_object_set_new(o, "reason", json_string(page->bad[i].reason));
+		json_array_append_new(arr, o);
+	}
+	return dump(arr);
+}
+
+struct ingest_arg {
+	const char *params[6];
+	const char *ratelimit;
+	struct store_counts *counts;
+};
+
+static int ingest_tx(struct heed_db *db, void *arg, struct heed_err *err)
+{
+	struct ingest_arg *a = arg;
+	const char *rp[2] = { a->params[0], a->ratelimit };
+	PGresult *res = heed_db_exec(db, &st_ingest, a->params, err);
+
+	if (!res)
+		return !strcmp(heed_db_sqlstate(db), "55P03")
+			? heed_err_set(err, HEED_ECONFLICT, "lost ownership of the source")
+			: db_code(err);
+	a->counts->inserted = (unsigned)int_col(res, 0);
+	a->counts->duplicates = (unsigned)int_col(res, 1);
+	a->counts->opened = (unsigned)int_col(res, 2);
+	a->counts->joined = (unsigned)int_col(res, 3);
+	PQclear(res);
+	if (a->ratelimit) {
+		res = heed_db_exec(db, &st_ratelimit, rp, err);
+		if (!res)
+			return db_code(err);
+		PQclear(res);
+	}
+	return HEED_OK;
+}
+
+int store_ingest(struct heed_db *db, int id, const struct heed_page *page,
+		 const char *ratelimit, int64_t sla_ms, int64_t join_ms,
+		 struct store_counts *counts, struct heed_err *err)
+{
+	char ids[16], sla[32], join[32];
+	char *items = store_page_items_json(page), *bad = bad_json(page);
+	struct ingest_arg a = {
+		{ ids, page->cursor, items, bad, sla, join }, ratelimit, counts,
+	};
+	int rc;
+
+	itoa_buf(id, ids);
+	snprintf(sla, sizeof(sla), "%lld", (long long)sla_ms);
+	snprintf(join, sizeof(join), "%lld", (long long)join_ms);
+	memset(counts, 0, sizeof(*counts));
+	rc = heed_db_tx(db, ingest_tx, &a, err);
+	free(items);
+	free(bad);
+	return rc;
+}
+
+int store_source_health(struct heed_db *db, int id, enum store_failure kind,
+			const char *msg, const char *ratelimit,
+			int64_t next_poll_ms, struct heed_err *err)
+{
+	static const char *const kinds[] = { "ok", "error", "ratelimited", "auth" };
+	char ids[16], next[32], cut[500];
+	const char *p[5] = { ids, kinds[kind], NULL, ratelimit, next };
+	PGresult *res;
+
+	itoa_buf(id, ids);
+	snprintf(next, sizeof(next), "%lld", (long long)next_poll_ms);
+	if (msg) {
+		snprintf(cut, sizeof(cut), "%s", msg);
+		p[2] = cut;
+	}
+	res = heed_db_exec(db, &st_health, p, err);
+	if (!res)
+		return db_code(err);
+	PQclear(res);
+	return HEED_OK;
+}
+
+int store_auth_save(struct heed_db *db, int id, const char *state,
+		    struct heed_err *err)
+{
+	char ids[16];
+	const char *p[2] = { ids, state };
+	PGresult *res;
+
+	itoa_buf(id, ids);
+	res = heed_db_exec(db, state ? &st_auth_put : &st_auth_forget, p, err);
+	if (!res)
+		return db_code(err);
+	PQclear(res);
+	return HEED_OK;
+}

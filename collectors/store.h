@@ -1,0 +1,62 @@
+/* store.h: the collectors' SQL, all of it (collectors/store.c): a source's
+ * row, its ownership lock, its stored state, page ingest and health. */
+#ifndef HEED_COLLECTORS_STORE_H
+#define HEED_COLLECTORS_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "heed/db.h"
+#include "heed/source.h"
+
+struct store_state {
+	char *cursor;		/* JSON text, "{}" for a new source */
+	char *ratelimit;	/* JSON text */
+	char *auth;		/* JSON text or NULL */
+	int64_t next_poll_ms;
+	unsigned error_streak;
+};
+
+struct store_counts {
+	unsigned inserted, duplicates, opened, joined;
+};
+
+/* Create the source's row if needed; *id gets its id. HEED_ECONFIG when a
+ * row of that name exists for another platform or brand. */
+int store_source_ensure(struct heed_db *db, const struct heed_source *src,
+			int *id, struct heed_err *err) HEED_MUSTCHECK;
+
+/* Try to own the source (session advisory lock): *owned says if we do. */
+int store_source_lock(struct heed_db *db, int id, bool *owned,
+		      struct heed_err *err) HEED_MUSTCHECK;
+void store_source_unlock(struct heed_db *db, int id);
+
+int store_source_load(struct heed_db *db, int id, struct store_state *st,
+		      struct heed_err *err) HEED_MUSTCHECK;
+void store_state_release(struct store_state *st);
+
+/* Apply page in one transaction: mentions, cases, events, bad items, the
+ * cursor, and the rate-limit state. HEED_ECONFLICT when this session no
+ * longer owns the source (a reconnect dropped the lock). */
+int store_ingest(struct heed_db *db, int id, const struct heed_page *page,
+		 const char *ratelimit, int64_t sla_ms, int64_t join_ms,
+		 struct store_counts *counts, struct heed_err *err) HEED_MUSTCHECK;
+
+enum store_failure { STORE_OK_ONLY, STORE_ERROR, STORE_RATELIMITED,
+		     STORE_AUTH };
+
+/* Record a cycle's outcome: its kind (an error, a rate-limit wait, an
+ * auth failure, or success without a page), the message, the rate-limit
+ * state and when to poll next. */
+int store_source_health(struct heed_db *db, int id, enum store_failure kind,
+			const char *msg, const char *ratelimit,
+			int64_t next_poll_ms, struct heed_err *err) HEED_MUSTCHECK;
+
+/* Keep (or, with state NULL, forget) the platform session. */
+int store_auth_save(struct heed_db *db, int id, const char *state,
+		    struct heed_err *err) HEED_MUSTCHECK;
+
+/* The page as the JSON array heed_ingest_page() takes (allocated). */
+char *store_page_items_json(const struct heed_page *page);
+
+#endif
