@@ -40,6 +40,7 @@ SUP_SRCS  := $(wildcard tests/support/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 INT_SRCS  := $(wildcard tests/integration/test_*.c)
 FAKE_SRCS := $(wildcard tests/fakes/*.c)
+BENCH_SRCS := $(wildcard bench/*.c)
 FAKE_LIB_SRCS := $(wildcard tests/fakes/fake/*.c)
 
 SCHEMA    := $(sort $(wildcard schema/[0-9][0-9][0-9][0-9]_*.sql))
@@ -50,6 +51,7 @@ SUP_OBJS  := $(SUP_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 INT_BINS  := $(INT_SRCS:%.c=$(BUILD)/%)
 FAKE_BINS := $(FAKE_SRCS:%.c=$(BUILD)/%)
+BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 FAKE_LIB_OBJS := $(FAKE_LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBFAKE   := $(BUILD)/libheedfake.a
 LIBHEED   := $(BUILD)/libheed.a
@@ -102,6 +104,10 @@ $(BUILD)/tests/fakes/%: tests/fakes/%.c $(LIBFAKE) $(LIBHEED)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBFAKE) $(LIBHEED) $(LDLIBS) -lmicrohttpd
 
+$(BUILD)/bench/%: bench/%.c $(LIBHEED)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBHEED) $(LDLIBS)
+
 tests: $(HEED) $(UNIT_BINS) $(INT_BINS) $(FAKE_BINS)
 
 deps:
@@ -130,7 +136,7 @@ asan: deps
 demo: deps all
 	@sh mk/demo.sh $(abspath $(HEED))
 
-bench: deps all
+bench: deps all $(BENCH_BINS)
 	@sh mk/bench.sh $(abspath $(BUILD))
 
 fuzz: deps
@@ -146,6 +152,7 @@ checkstyle:
 
 clean:
 	rm -rf build
+
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(SUP_OBJS:.o=.d)
 -include $(UNIT_BINS:=.d) $(INT_BINS:=.d)

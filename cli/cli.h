@@ -54,14 +54,44 @@ int cli_bad_usage(struct cli_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Commands (one file each). */
+int cmd_assign(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_claim(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_config(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_db(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_doctor(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_history(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_next(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_note(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_queue(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_record_reply(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_release(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_reopen(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_reply(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_resolve(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_show(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_snooze(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_sources(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_tag(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_templates(struct cli_ctx *ctx, int argc, char **argv);
 
+extern const char cmd_assign_usage[];
+extern const char cmd_claim_usage[];
 extern const char cmd_config_usage[];
 extern const char cmd_db_usage[];
 extern const char cmd_doctor_usage[];
+extern const char cmd_history_usage[];
+extern const char cmd_next_usage[];
+extern const char cmd_note_usage[];
+extern const char cmd_queue_usage[];
+extern const char cmd_record_reply_usage[];
+extern const char cmd_release_usage[];
+extern const char cmd_reopen_usage[];
+extern const char cmd_reply_usage[];
+extern const char cmd_resolve_usage[];
+extern const char cmd_show_usage[];
+extern const char cmd_snooze_usage[];
 extern const char cmd_sources_usage[];
+extern const char cmd_tag_usage[];
+extern const char cmd_templates_usage[];
 
 #endif

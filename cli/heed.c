@@ -26,11 +26,26 @@ static const char cmd_version_usage[] =
 	"Print heed's version.\n";
 
 static const struct cli_cmd commands[] = {
+	{ "assign", cmd_assign, "hand a case to another agent", cmd_assign_usage },
+	{ "claim", cmd_claim, "claim a case, renew your claim, or take one over with --steal", cmd_claim_usage },
 	{ "config", cmd_config, "show, check or print the default configuration", cmd_config_usage },
 	{ "db", cmd_db, "apply schema migrations, show their status", cmd_db_usage },
 	{ "doctor", cmd_doctor, "check configuration, database and credentials", cmd_doctor_usage },
 	{ "help", cmd_help, "show help for heed or a command", cmd_help_usage },
+	{ "history", cmd_history, "show the event log of a case", cmd_history_usage },
+	{ "next", cmd_next, "claim the most urgent waiting case and show it", cmd_next_usage },
+	{ "note", cmd_note, "add a note to a case", cmd_note_usage },
+	{ "queue", cmd_queue, "list open cases, most urgent first", cmd_queue_usage },
+	{ "record-reply", cmd_record_reply, "record a reply posted by hand, with its URL", cmd_record_reply_usage },
+	{ "release", cmd_release, "give a claimed case back to the queue", cmd_release_usage },
+	{ "reopen", cmd_reopen, "open a closed case again", cmd_reopen_usage },
+	{ "reply", cmd_reply, "answer a case: queue a reply for posting", cmd_reply_usage },
+	{ "resolve", cmd_resolve, "close a case", cmd_resolve_usage },
+	{ "show", cmd_show, "show a case: thread, history, templates, deadline", cmd_show_usage },
+	{ "snooze", cmd_snooze, "hide a case for a while (its deadline stays)", cmd_snooze_usage },
 	{ "sources", cmd_sources, "list sources and their health", cmd_sources_usage },
+	{ "tag", cmd_tag, "add or remove tags on a case", cmd_tag_usage },
+	{ "templates", cmd_templates, "list, show, add or edit saved replies", cmd_templates_usage },
 	{ "version", cmd_version, "print the version", cmd_version_usage },
 	{ NULL, NULL, NULL, NULL },
 };

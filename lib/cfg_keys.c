@@ -52,6 +52,22 @@ const struct heed_cfg_key heed_cfg_keys[] = {
 	{ "cases", "join_window", HEED_CFG_DURATION, "2h", 0, 2592000, NULL, R,
 	  "a customer's post in another thread joins their live case opened within this window" },
 
+	{ "queue", "lease", HEED_CFG_DURATION, "5m", 1, 43200, NULL, R,
+	  "a claim is a lease: unless renewed (heed claim ID again) the case returns to the queue after this long" },
+	{ "queue", "assign_lease", HEED_CFG_DURATION, "30m", 1, 43200, NULL, R,
+	  "lease of a case handed to another agent with heed assign" },
+	{ "queue", "list_limit", HEED_CFG_INT, "100", 0, 1000000, NULL, R,
+	  "rows heed queue shows at most (--limit overrides); 0 shows every case" },
+
+	{ "reply", "max_len_bluesky", HEED_CFG_INT, "300", 1, 100000, NULL, R,
+	  "longest reply heed queues for Bluesky, in graphemes (Bluesky also caps 3000 bytes)" },
+	{ "reply", "max_len_mastodon", HEED_CFG_INT, "500", 1, 100000, NULL, R,
+	  "longest reply for Mastodon, in graphemes, a link counting 23 (raise it if your server allows more)" },
+	{ "reply", "max_len_reddit", HEED_CFG_INT, "10000", 1, 100000, NULL, R,
+	  "longest reply for Reddit, in characters" },
+	{ "reply", "max_len_x", HEED_CFG_INT, "280", 1, 100000, NULL, R,
+	  "longest reply for X, in weighted characters (CJK and emoji count 2, a link 23)" },
+
 	{ "brand.*", "own_accounts", HEED_CFG_LIST, NULL, 0, 0, NULL, R,
 	  "the brand's own handles on any platform; their posts never become cases" },
 	{ "brand.*", "exclude", HEED_CFG_LIST, NULL, 0, 0, NULL, R,

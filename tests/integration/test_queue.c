@@ -1,0 +1,733 @@
+/* test_queue.c: the case queue's database functions (schema/0004_queue.sql)
+ * through heed/queue.h and plain libpq, logged in as each role on the
+ * private cluster: the claim plan (no Sort node), leases that expire
+ * (acceptance 3), steals logged with both agents, each role refused what it
+ * may not do (acceptance 4), the outbox rows part B reads, the platforms'
+ * posting rules, and the state machine against the CHECKs of 0001. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "heed/buf.h"
+#include "heed/db.h"
+#include "heed/queue.h"
+#include "queue_fixture.h"
+
+#define DENIED "42501"
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!ht_pg_available())
+		skip();
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+static void must(int rc, const struct heed_err *err, const char *what)
+{
+	if (rc)
+		fail_msg("%s: %s (%d)", what, heed_err_msg(err), rc);
+}
+
+/* SQLSTATE of sql as role ("" when it worked). */
+static void expect_state(PGconn *c, const char *role, const char *sql,
+			 const char *state)
+{
+	const char *got = ht_pg_try(c, sql);
+
+	if (strcmp(got, state))
+		fail_msg("%s: '%s' gave SQLSTATE '%s', want '%s'", role, sql, got, state);
+}
+
+static char *case_sql(const char *fmt, long id)
+{
+	return xasprintf(fmt, id, id, id);
+}
+
+/* ---- the claim statement's plan ---- */
+
+static void collect(void *arg, const PGresult *res)
+{
+	struct heed_buf *b = arg;
+
+	if (heed_buf_adds(b, PQresultErrorMessage(res)) || heed_buf_adds(b, "\n----\n"))
+		abort();
+}
+
+/* The plan of the UPDATE inside heed_claim_next, as the server ran it
+ * (auto_explain of nested statements, sent back as NOTICEs): the partial
+ * index in claim order feeds LockRows and Limit; nothing is sorted. */
+static void claim_plan_has_no_sort(void **state)
+{
+	struct qf q;
+	struct heed_buf b;
+	PGconn *c;
+	const char *plan, *end;
+	char *one;
+	(void)state;
+
+	qf_init(&q, "plan", 1);
+	for (int i = 0; i < 4; i++)
+		qf_cases(&q, 5000, "mastodon");
+	c = ht_pg_connect(q.ci);	/* the superuser may LOAD auto_explain */
+	heed_buf_init(&b, 0);
+	PQsetNoticeReceiver(c, collect, &b);
+	expect_state(c, "owner", "VACUUM ANALYZE cases", "");
+	expect_state(c, "owner", "LOAD 'auto_explain'", "");
+	expect_state(c, "owner", "SET auto_explain.log_min_duration = 0", "");
+	expect_state(c, "owner", "SET auto_explain.log_nested_statements = on", "");
+	expect_state(c, "owner", "SET auto_explain.log_level = 'notice'", "");
+	expect_state(c, "owner", "SELECT * FROM heed_claim_next('5 minutes')", "");
+	plan = strstr(heed_buf_str(&b), "ORDER BY q.priority DESC");
+	if (!plan)
+		fail_msg("no claim plan among the notices:\n%s", heed_buf_str(&b));
+	while (plan > heed_buf_str(&b) && strncmp(plan, "----", 4))
+		plan--;
+	end = strstr(plan + 4, "----");
+	one = xstrndup(plan, end ? (size_t)(end - plan) : strlen(plan));
+	if (!strstr(one, "Index Scan using cases_queue_idx") || !strstr(one, "Limit") ||
+	    strstr(one, "Sort"))
+		fail_msg("the claim must read cases_queue_idx in order, unsorted:\n%s", one);
+	fprintf(stderr, "claim plan:\n%s\n", one);
+	free(one);
+	heed_buf_release(&b);
+	PQfinish(c);
+	qf_release(&q);
+}
+
+/* ---- leases (acceptance 3) ---- */
+
+static void an_unrenewed_claim_expires(void **state)
+{
+	struct qf q;
+	struct heed_db *a, *b, *w;
+	struct heed_err err;
+	int64_t id, id2;
+	unsigned n;
+	PGconn *c;
+	long first;
+	char *sql;
+	(void)state;
+
+	qf_init(&q, "lease", 2);
+	first = qf_cases(&q, 1, "mastodon");
+	a = qf_open(&q, q.agent[0]);
+	b = qf_open(&q, q.agent[1]);
+	heed_err_clear(&err);
+	must(heed_queue_next(a, 1000, &id, &err), &err, "a claims");
+	assert_int_equal(id, first);
+	/* while the lease runs nobody else gets it */
+	assert_int_equal(heed_queue_next(b, 60000, &id2, &err), HEED_ENOTFOUND);
+	sleep_ms(1200);		/* past the 1 s lease: nothing to wait for */
+	heed_err_clear(&err);
+	must(heed_queue_next(b, 60000, &id2, &err), &err, "b claims after expiry");
+	assert_int_equal(id2, first);
+	c = ht_pg_connect(q.ci);
+	sql = xasprintf("SELECT count(*) FROM case_events WHERE case_id = %ld AND kind = 'lease_expired'"
+			" AND actor = '%s' AND detail->>'agent' = '%s'", first, q.agent[1], q.agent[0]);
+	assert_int_equal(qf_long(c, sql), 1);
+	free(sql);
+	sql = xasprintf("SELECT count(*) FROM cases WHERE id = %ld AND claimed_by = '%s'", first,
+			q.agent[1]);
+	assert_int_equal(qf_long(c, sql), 1);
+	free(sql);
+	/* the first holder can no longer answer it */
+	assert_int_equal(heed_queue_reply(a, first, "hello", NULL, NULL, 0, NULL, &err),
+			 HEED_ECONFLICT);
+
+	/* a watcher (the responder role) ends lapsed claims without any agent */
+	heed_err_clear(&err);
+	must(heed_queue_renew(b, first, 1000, &err), &err, "b renews for 1 s");
+	sleep_ms(1200);
+	w = qf_open(&q, q.responder);
+	must(heed_queue_expire(w, &n, &err), &err, "responder expires");
+	assert_int_equal(n, 1);
+	sql = xasprintf("SELECT count(*) FROM cases WHERE id = %ld AND state = 'open'"
+			" AND claimed_by IS NULL AND lease_until IS NULL", first);
+	assert_int_equal(qf_long(c, sql), 1);
+	free(sql);
+	sql = xasprintf("SELECT count(*) FROM case_events WHERE case_id = %ld AND kind = 'lease_expired'"
+			" AND actor = '%s'", first, q.responder);
+	assert_int_equal(qf_long(c, sql), 1);
+	free(sql);
+	/* a renewed claim does not expire */
+	must(heed_queue_claim(a, first, false, 60000, &err), &err, "a claims again");
+	must(heed_queue_renew(a, first, 60000, &err), &err, "a renews");
+	must(heed_queue_expire(w, &n, &err), &err, "expire");
+	assert_int_equal(n, 0);
+	PQfinish(c);
+	heed_db_free(a);
+	heed_db_free(b);
+	heed_db_free(w);
+	qf_release(&q);
+}
+
+static void a_steal_is_logged_with_both_agents(void **state)
+{
+	struct qf q;
+	struct heed_db *a, *b;
+	struct heed_err err;
+	PGconn *c;
+	long id;
+	char *sql;
+	(void)state;
+
+	qf_init(&q, "steal", 2);
+	id = qf_cases(&q, 1, "mastodon");
+	a = qf_open(&q, q.agent[0]);
+	b = qf_open(&q, q.agent[1]);
+	heed_err_clear(&err);
+	must(heed_queue_claim(a, id, false, 300000, &err), &err, "a claims");
+	assert_int_equal(heed_queue_claim(b, id, false, 300000, &err), HEED_ECONFLICT);
+	assert_non_null(strstr(err.msg, q.agent[0]));
+	assert_non_null(strstr(err.msg, "--steal"));
+	assert_null(strstr(err.msg, "queue_claim"));	/* no statement names */
+	assert_int_equal(heed_queue_reply(b, id, "hi", NULL, NULL, 0, NULL, &err), HEED_ECONFLICT);
+	assert_int_equal(heed_queue_resolve(b, id, true, &err), HEED_ECONFLICT);
+	assert_int_equal(heed_queue_release(b, id, &err), HEED_ECONFLICT);
+	assert_int_equal(heed_queue_snooze(b, id, 60000, &err), HEED_ECONFLICT);
+	heed_err_clear(&err);
+	must(heed_queue_claim(b, id, true, 300000, &err), &err, "b steals");
+	c = ht_pg_connect(q.ci);
+	sql = xasprintf("SELECT count(*) FROM case_events WHERE case_id = %ld AND kind = 'stolen'"
+			" AND actor = '%s' AND detail->>'from' = '%s' AND detail->>'to' = '%s'",
+			id, q.agent[1], q.agent[0], q.agent[1]);
+	assert_int_equal(qf_long(c, sql), 1);
+	free(sql);
+	/* now a is the one refused */
+	assert_int_equal(heed_queue_reply(a, id, "hi", NULL, NULL, 0, NULL, &err), HEED_ECONFLICT);
+	heed_err_clear(&err);
+	must(heed_queue_reply(b, id, "Sorry about that!", NULL, NULL, 0, NULL, &err), &err,
+	     "b replies");
+	PQfinish(c);
+	heed_db_free(a);
+	heed_db_free(b);
+	qf_release(&q);
+}
+
+/* ---- each role refused (acceptance 4) ---- */
+
+/* Every case's state and holder, and the row counts of what agents write. */
+static void snapshot(PGconn *c, char *out, size_t n)
+{
+	PGresult *r = PQexec(c, "SELECT string_agg(id || state || coalesce(claimed_by, '-'), ','"
+			     " ORDER BY id) || (SELECT count(*) FROM replies) || ':'"
+			     " || (SELECT count(*) FROM case_events) || ':'"
+			     " || (SELECT count(*) FROM templates) FROM cases");
+
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	snprintf(out, n, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+}
+
+static void each_role_is_refused_by_the_database(void **state)
+{
+	struct qf q;
+	struct heed_db *b;
+	struct heed_err err;
+	PGconn *c, *owner;
+	long id, free_id;
+	char *sql, before[512], after[512];
+	(void)state;
+
+	qf_init(&q, "roles", 2);
+	id = qf_cases(&q, 2, "mastodon");
+	free_id = id + 1;
+	b = qf_open(&q, q.agent[1]);
+	heed_err_clear(&err);
+	must(heed_queue_claim(b, id, false, 300000, &err), &err, "b claims");
+	owner = ht_pg_connect(q.ci);
+	snapshot(owner, before, sizeof(before));
+
+	/* agent a: cannot act as b, nor on b's case, nor write around the functions */
+	c = qf_as(&q, q.agent[0]);
+	const char *agent_denied[] = {
+		"UPDATE cases SET claimed_by = '%2$s' WHERE id = %1$ld",
+		"UPDATE cases SET state = 'resolved', resolved_at = now() WHERE id = %1$ld",
+		"INSERT INTO replies (case_id, platform, text, idempotency_key, agent)"
+		" VALUES (%1$ld, 'mastodon', 'x', 'k-forged', '%2$s')",
+		"INSERT INTO case_events (case_id, kind, actor) VALUES (%1$ld, 'noted', '%2$s')",
+		"UPDATE case_events SET actor = '%2$s' WHERE case_id = %1$ld",
+		"DELETE FROM replies WHERE case_id = %1$ld /* %2$s */",
+		"INSERT INTO templates (name, body) VALUES ('t%1$ld', '%2$s')",
+		"SELECT heed_q_event(%1$ld, '%2$s', 'noted', '{}')",
+		"SELECT heed_q_move(c, 'claim', '%2$s', '1 hour', '%2$s', 'claimed', NULL)"
+		" FROM cases c WHERE id = %1$ld",
+		"SELECT heed_q_expire('%2$s') /* %1$ld */",
+		"SET ROLE %2$s /* %1$ld */",
+		"SET SESSION AUTHORIZATION %2$s /* %1$ld */",
+	};
+	for (size_t i = 0; i < sizeof(agent_denied) / sizeof(agent_denied[0]); i++) {
+		char s[512];
+
+		snprintf(s, sizeof(s), agent_denied[i], id, q.agent[1]);
+		expect_state(c, "agent", s, DENIED);
+	}
+	sql = case_sql("SELECT heed_queue_reply(%ld, 'answering for b')", id);
+	expect_state(c, "agent", sql, "HQ001");
+	free(sql);
+	sql = case_sql("SELECT heed_resolve(%ld, true)", id);
+	expect_state(c, "agent", sql, "HQ001");
+	free(sql);
+	sql = case_sql("SELECT heed_release(%ld)", id);
+	expect_state(c, "agent", sql, "HQ001");
+	free(sql);
+	sql = case_sql("SELECT heed_renew(%ld)", id);
+	expect_state(c, "agent", sql, "HQ001");
+	free(sql);
+	sql = case_sql("SELECT heed_snooze(%ld, '1 hour')", id);
+	expect_state(c, "agent", sql, "HQ001");
+	free(sql);
+	sql = case_sql("SELECT heed_record_reply(%ld, 'https://example.com/r/1')", id);
+	expect_state(c, "agent", sql, "HQ001");
+	free(sql);
+	PQfinish(c);
+
+	/* the poller cannot post replies (nor claim) */
+	c = qf_as(&q, q.poller);
+	const char *poller_denied[] = {
+		"SELECT heed_queue_reply(%ld, 'hi')",
+		"SELECT heed_record_reply(%ld, 'https://example.com/1')",
+		"SELECT * FROM heed_claim_next()",
+		"SELECT heed_claim(%ld)",
+		"INSERT INTO replies (case_id, platform, text, idempotency_key)"
+		" VALUES (%ld, 'mastodon', 'x', 'k-poller')",
+	};
+	for (size_t i = 0; i < sizeof(poller_denied) / sizeof(poller_denied[0]); i++) {
+		sql = case_sql(poller_denied[i], free_id);
+		expect_state(c, "poller", sql, DENIED);
+		free(sql);
+	}
+	PQfinish(c);
+
+	/* the manager reads everything and changes nothing */
+	c = qf_as(&q, q.manager);
+	const char *manager_denied[] = {
+		"SELECT * FROM heed_claim_next()", "SELECT heed_claim(%ld)",
+		"SELECT heed_renew(%ld)", "SELECT heed_release(%ld)",
+		"SELECT heed_assign(%ld, 'nobody')", "SELECT heed_queue_reply(%ld, 'hi')",
+		"SELECT heed_record_reply(%ld, 'https://example.com/1')",
+		"SELECT heed_resolve(%ld)", "SELECT heed_reopen(%ld)",
+		"SELECT heed_snooze(%ld, '1 hour')", "SELECT heed_note(%ld, 'n')",
+		"SELECT heed_tag(%ld, '{a}')", "SELECT heed_expire_leases()",
+		"SELECT heed_template_add('t', 'b')", "SELECT heed_template_edit('t', 'b')",
+		"UPDATE cases SET priority = 1 WHERE id = %ld", "DELETE FROM case_events",
+		"INSERT INTO case_events (case_id, kind) VALUES (%ld, 'noted')",
+		"UPDATE templates SET body = 'x'",
+	};
+	for (size_t i = 0; i < sizeof(manager_denied) / sizeof(manager_denied[0]); i++) {
+		sql = case_sql(manager_denied[i], free_id);
+		expect_state(c, "manager", sql, DENIED);
+		free(sql);
+	}
+	expect_state(c, "manager", "SELECT count(*) FROM cases", "");
+	expect_state(c, "manager", "SELECT count(*) FROM case_events", "");
+	sql = case_sql("SELECT * FROM heed_case_reply_target(%ld)", free_id);
+	expect_state(c, "manager", sql, "");
+	free(sql);
+	PQfinish(c);
+
+	/* the responder may end lapsed leases, and nothing an agent does */
+	c = qf_as(&q, q.responder);
+	expect_state(c, "responder", "SELECT heed_expire_leases()", "");
+	sql = case_sql("SELECT heed_queue_reply(%ld, 'hi')", free_id);
+	expect_state(c, "responder", sql, DENIED);
+	free(sql);
+	expect_state(c, "responder", "SELECT * FROM heed_claim_next()", DENIED);
+	PQfinish(c);
+
+	/* nothing changed */
+	snapshot(owner, after, sizeof(after));
+	assert_string_equal(before, after);
+	PQfinish(owner);
+	heed_db_free(b);
+	qf_release(&q);
+}
+
+/* No function an agent may call takes the acting agent as an argument:
+ * only heed_assign names an agent, the one it hands the case to. */
+static void no_function_takes_the_acting_agent(void **state)
+{
+	struct qf q;
+	PGconn *c;
+	PGresult *r;
+	(void)state;
+
+	qf_init(&q, "args", 1);
+	c = ht_pg_connect(q.ci);
+	r = PQexec(c, "SELECT p.proname, a.name FROM pg_proc p,"
+		      " unnest(p.proargnames) a(name)"
+		      " WHERE has_function_privilege('heed_agent', p.oid, 'EXECUTE')"
+		      "  AND p.pronamespace = 'public'::regnamespace"
+		      "  AND a.name ~ '(agent|actor|user|role|who|by)'"
+		      "  AND NOT (p.proname = 'heed_assign' AND a.name = 'p_agent')");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	if (PQntuples(r))
+		fail_msg("%s takes %s", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+	PQclear(r);
+	/* and every agent function is SECURITY DEFINER with a pinned search_path */
+	r = PQexec(c, "SELECT p.proname FROM pg_proc p"
+		      " WHERE has_function_privilege('heed_agent', p.oid, 'EXECUTE')"
+		      "  AND p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'heed\\_%'"
+		      "  AND p.proname <> 'heed_source_lock_class'"
+		      "  AND NOT (p.prosecdef AND 'search_path=public, pg_temp' = ANY (p.proconfig))");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	if (PQntuples(r))
+		fail_msg("%s is not SECURITY DEFINER with search_path pinned", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	PQfinish(c);
+	qf_release(&q);
+}
+
+/* ---- replies: the rows heed respond (part B) reads ---- */
+
+static void replies_are_queued_once_per_key(void **state)
+{
+	struct qf q;
+	struct heed_db *a;
+	struct heed_err err;
+	char key[HEED_QUEUE_KEY_SIZE];
+	int64_t cid, r1, r2;
+	PGconn *c;
+	PGresult *r;
+	char *sql;
+	(void)state;
+
+	qf_init(&q, "reply", 1);
+	qf_cases(&q, 2, "bluesky");
+	a = qf_open(&q, q.agent[0]);
+	c = ht_pg_connect(q.ci);
+	heed_err_clear(&err);
+	must(heed_queue_next(a, 300000, &cid, &err), &err, "next");
+	heed_queue_reply_key(key);
+	assert_int_equal(strlen(key), 37);
+	assert_memory_equal(key, "heed-", 5);
+	must(heed_queue_reply(a, cid, "Sorry, we are on it.", NULL, key, 0, &r1, &err), &err,
+	     "reply");
+	/* a retry with the same key (a lost answer) returns the same reply */
+	must(heed_queue_reply(a, cid, "Sorry, we are on it.", NULL, key, 0, &r2, &err), &err,
+	     "retry");
+	assert_int_equal(r1, r2);
+	assert_int_equal(heed_queue_reply(a, cid, "Something else", NULL, key, 0, &r2, &err),
+			 HEED_ECONFLICT);
+	sql = xasprintf("SELECT r.case_id, r.mention_id = (SELECT max(id) FROM mentions"
+			" WHERE case_id = r.case_id), r.platform, r.kind, r.state, r.agent,"
+			" r.idempotency_key, r.attempts, r.sent_at IS NULL, c.state,"
+			" c.claimed_by IS NULL, (SELECT count(*) FROM case_events e"
+			"  WHERE e.case_id = r.case_id AND e.kind = 'reply_queued'"
+			"  AND e.actor = r.agent AND (e.detail->>'reply_id')::bigint = r.id)"
+			" FROM replies r JOIN cases c ON c.id = r.case_id WHERE r.id = %lld",
+			(long long)r1);
+	r = PQexec(c, sql);
+	free(sql);
+	assert_int_equal(PQntuples(r), 1);
+	assert_int_equal(strtoll(PQgetvalue(r, 0, 0), NULL, 10), cid);
+	assert_string_equal(PQgetvalue(r, 0, 1), "t");
+	assert_string_equal(PQgetvalue(r, 0, 2), "bluesky");
+	assert_string_equal(PQgetvalue(r, 0, 3), "human");
+	assert_string_equal(PQgetvalue(r, 0, 4), "queued");
+	assert_string_equal(PQgetvalue(r, 0, 5), q.agent[0]);
+	assert_string_equal(PQgetvalue(r, 0, 6), key);
+	assert_string_equal(PQgetvalue(r, 0, 7), "0");
+	assert_string_equal(PQgetvalue(r, 0, 8), "t");
+	assert_string_equal(PQgetvalue(r, 0, 9), "waiting");
+	assert_string_equal(PQgetvalue(r, 0, 10), "t");
+	assert_string_equal(PQgetvalue(r, 0, 11), "1");
+	PQclear(r);
+	/* a second reply while the first is on its way: refused */
+	must(heed_queue_claim(a, cid, false, 300000, &err), &err, "claim again");
+	assert_int_equal(heed_queue_reply(a, cid, "And another thing", NULL, NULL, 0, NULL, &err),
+			 HEED_ECONFLICT);
+	assert_non_null(strstr(err.msg, "already has a reply on its way"));
+	/* text the platform would show as garbage, or a hole, is refused */
+	assert_int_equal(heed_queue_reply(a, cid, "Hi {{author}}", NULL, NULL, 0, NULL, &err),
+			 HEED_EINVAL);
+	assert_int_equal(heed_queue_reply(a, cid, "bell\a", NULL, NULL, 0, NULL, &err),
+			 HEED_EINVAL);
+	assert_int_equal(heed_queue_reply(a, cid, "   ", NULL, NULL, 0, NULL, &err), HEED_EINVAL);
+	/* without a key, one is made */
+	must(heed_queue_next(a, 300000, &cid, &err), &err, "next");
+	must(heed_queue_reply(a, cid, "Thanks!", NULL, NULL, HEED_QUEUE_RESOLVE, &r2, &err), &err,
+	     "reply and resolve");
+	sql = xasprintf("SELECT r.idempotency_key ~ '^heed-[0-9a-f]{32}$' AND c.state = 'resolved'"
+			" AND c.resolved_at IS NOT NULL FROM replies r JOIN cases c ON c.id = r.case_id"
+			" WHERE r.id = %lld", (long long)r2);
+	r = PQexec(c, sql);
+	free(sql);
+	assert_string_equal(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	PQfinish(c);
+	heed_db_free(a);
+	qf_release(&q);
+}
+
+static void platforms_that_heed_cannot_post_to(void **state)
+{
+	struct qf q;
+	struct heed_db *a;
+	struct heed_err err;
+	long hn, x;
+	int64_t rid, rid2;
+	PGconn *c;
+	char *sql;
+	(void)state;
+
+	qf_init(&q, "platf", 1);
+	hn = qf_cases(&q, 1, "hn");
+	x = qf_cases(&q, 2, "x");
+	a = qf_open(&q, q.agent[0]);
+	c = ht_pg_connect(q.ci);
+	/* X: only a post that mentions the brand's account; unknown is no */
+	sql = xasprintf("UPDATE mentions SET mentions_account = false WHERE case_id = %ld;"
+			"UPDATE mentions SET mentions_account = NULL WHERE case_id = %ld", x, x + 1);
+	ht_pg_admin(q.dbname, sql);
+	free(sql);
+	heed_err_clear(&err);
+	must(heed_queue_claim(a, hn, false, 300000, &err), &err, "claim hn");
+	assert_int_equal(heed_queue_reply(a, hn, "hi", NULL, NULL, 0, NULL, &err), HEED_ESTATE);
+	assert_non_null(strstr(err.msg, "Hacker News"));
+	assert_non_null(strstr(err.msg, "record-reply"));
+	must(heed_queue_claim(a, x, false, 300000, &err), &err, "claim x");
+	assert_int_equal(heed_queue_reply(a, x, "hi", NULL, NULL, 0, NULL, &err), HEED_ESTATE);
+	assert_non_null(strstr(err.msg, "mention the brand"));
+	must(heed_queue_claim(a, x + 1, false, 300000, &err), &err, "claim x+1");
+	assert_int_equal(heed_queue_reply(a, x + 1, "hi", NULL, NULL, 0, NULL, &err), HEED_ESTATE);
+	sql = xasprintf("UPDATE mentions SET mentions_account = true WHERE case_id = %ld", x + 1);
+	ht_pg_admin(q.dbname, sql);
+	free(sql);
+	heed_err_clear(&err);
+	must(heed_queue_reply(a, x + 1, "hi", NULL, NULL, 0, NULL, &err), &err, "x reply");
+
+	/* recorded by hand instead: sent, with the URL, first response now */
+	assert_int_equal(heed_queue_record_reply(a, hn, "javascript:alert(1)", NULL, &rid, &err),
+			 HEED_EINVAL);
+	heed_err_clear(&err);
+	must(heed_queue_record_reply(a, hn, "https://news.ycombinator.com/item?id=1", NULL, &rid,
+				     &err), &err, "record");
+	must(heed_queue_record_reply(a, hn, "https://news.ycombinator.com/item?id=1", NULL, &rid2,
+				     &err), &err, "record again");
+	assert_int_equal(rid, rid2);
+	sql = xasprintf("SELECT count(*) FROM replies r JOIN cases c ON c.id = r.case_id"
+			" WHERE r.id = %lld AND r.kind = 'recorded' AND r.state = 'sent'"
+			" AND r.sent_at IS NOT NULL AND r.platform_url LIKE 'https://news.%%'"
+			" AND c.first_response_at IS NOT NULL AND c.state = 'waiting'"
+			" AND r.agent = '%s'", (long long)rid, q.agent[0]);
+	assert_int_equal(qf_long(c, sql), 1);
+	free(sql);
+	PQfinish(c);
+	heed_db_free(a);
+	qf_release(&q);
+}
+
+/* ---- the rest of a case's life ---- */
+
+static void resolve_reopen_snooze_note_tag_assign(void **state)
+{
+	struct qf q;
+	struct heed_db *a, *b;
+	struct heed_err err;
+	const char *add[] = { "vip", "billing" }, *rm[] = { "vip" }, *bad[] = { "Bad Tag" };
+	int64_t id, next;
+	PGconn *c;
+	char *sql;
+	(void)state;
+
+	qf_init(&q, "life", 2);
+	id = qf_cases(&q, 1, "reddit");
+	a = qf_open(&q, q.agent[0]);
+	b = qf_open(&q, q.agent[1]);
+	c = ht_pg_connect(q.ci);
+	heed_err_clear(&err);
+	/* no reply yet: resolving needs --no-reply-needed */
+	assert_int_equal(heed_queue_resolve(a, id, false, &err), HEED_ESTATE);
+	must(heed_queue_resolve(a, id, true, &err), &err, "ignore");
+	sql = xasprintf("SELECT state || (resolved_at IS NOT NULL) FROM cases WHERE id = %lld",
+			(long long)id);
+	{
+		PGresult *r = PQexec(c, sql);
+
+		assert_string_equal(PQgetvalue(r, 0, 0), "ignoredtrue");
+		PQclear(r);
+	}
+	free(sql);
+	assert_int_equal(heed_queue_claim(a, id, false, 60000, &err), HEED_ESTATE);
+	assert_int_equal(heed_queue_resolve(a, id, true, &err), HEED_ESTATE);
+	heed_err_clear(&err);
+	must(heed_queue_reopen(a, id, &err), &err, "reopen");
+	assert_int_equal(heed_queue_reopen(a, id, &err), HEED_ESTATE);
+
+	/* snooze: hidden from next, and the deadline does not move */
+	sql = xasprintf("SELECT extract(epoch FROM due_at)::bigint FROM cases WHERE id = %lld",
+			(long long)id);
+	long due = qf_long(c, sql);
+	heed_err_clear(&err);
+	must(heed_queue_snooze(a, id, 3600000, &err), &err, "snooze");
+	assert_int_equal(qf_long(c, sql), due);
+	assert_int_equal(heed_queue_next(b, 60000, &next, &err), HEED_ENOTFOUND);
+	free(sql);
+
+	/* notes and tags: any agent, recorded with the actor */
+	heed_err_clear(&err);
+	must(heed_queue_note(b, id, "customer called back", &err), &err, "note");
+	must(heed_queue_tag(b, id, add, 2, NULL, 0, &err), &err, "tag");
+	must(heed_queue_tag(a, id, NULL, 0, rm, 1, &err), &err, "untag");
+	assert_int_equal(heed_queue_tag(a, id, bad, 1, NULL, 0, &err), HEED_EINVAL);
+	assert_int_equal(heed_queue_note(a, 999999, "x", &err), HEED_ENOTFOUND);
+	sql = xasprintf("SELECT array_to_string(tags, ',') || ':' || (SELECT string_agg(kind || '/' || "
+			"(actor = '%s')::text, ',' ORDER BY id) FROM case_events WHERE case_id = c.id"
+			" AND kind IN ('noted', 'tagged')) FROM cases c WHERE id = %lld",
+			q.agent[1], (long long)id);
+	{
+		PGresult *r = PQexec(c, sql);
+
+		assert_string_equal(PQgetvalue(r, 0, 0),
+				    "billing:noted/true,tagged/true,tagged/false");
+		PQclear(r);
+	}
+	free(sql);
+
+	/* assign: a hands the case to b; a manager is no agent */
+	heed_err_clear(&err);
+	must(heed_queue_assign(a, id, q.agent[1], false, 600000, &err), &err, "assign");
+	assert_int_equal(heed_queue_assign(a, id, q.manager, false, 600000, &err), HEED_EINVAL);
+	assert_int_equal(heed_queue_assign(a, id, q.agent[0], false, 600000, &err), HEED_ECONFLICT);
+	sql = xasprintf("SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id"
+			" WHERE e.case_id = %lld AND e.kind = 'assigned' AND e.actor = '%s'"
+			" AND e.detail->>'to' = '%s' AND c.claimed_by = '%s'", (long long)id,
+			q.agent[0], q.agent[1], q.agent[1]);
+	assert_int_equal(qf_long(c, sql), 1);
+	free(sql);
+	PQfinish(c);
+	heed_db_free(a);
+	heed_db_free(b);
+	qf_release(&q);
+}
+
+/* Every transition of case_transitions, applied by heed_q_move from a row
+ * in its start state, lands in its end state without breaking a CHECK of
+ * 0001: the state machine and the constraints agree. */
+static void transitions_agree_with_the_checks(void **state)
+{
+	struct qf q;
+	PGconn *c;
+	PGresult *t;
+	long id;
+	(void)state;
+
+	qf_init(&q, "fsm", 1);
+	id = qf_cases(&q, 1, "mastodon");
+	c = ht_pg_connect(q.ci);
+	t = PQexec(c, "SELECT op, from_state, to_state FROM case_transitions ORDER BY op, from_state");
+	assert_int_equal(PQresultStatus(t), PGRES_TUPLES_OK);
+	assert_true(PQntuples(t) >= 20);
+	for (int i = 0; i < PQntuples(t); i++) {
+		const char *op = PQgetvalue(t, i, 0), *from = PQgetvalue(t, i, 1);
+		const char *to = PQgetvalue(t, i, 2);
+		char *sql = xasprintf(
+			"BEGIN;"
+			"UPDATE cases SET state = '%s',"
+			" claimed_by = CASE WHEN '%s' = 'claimed' THEN 'someone' END,"
+			" claimed_at = CASE WHEN '%s' = 'claimed' THEN now() END,"
+			" lease_until = CASE WHEN '%s' = 'claimed' THEN now() + interval '1 hour' END,"
+			" resolved_at = CASE WHEN '%s' IN ('resolved', 'ignored') THEN now() END"
+			" WHERE id = %ld;"
+			"SELECT heed_q_move(c, '%s', 'agent', '5 minutes', 'tester', 'noted', NULL)"
+			" FROM cases c WHERE id = %ld;",
+			from, from, from, from, from, id, op, id);
+		PGresult *r = PQexec(c, sql);
+
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("%s from %s: %s", op, from, PQerrorMessage(c));
+		PQclear(r);
+		free(sql);
+		sql = xasprintf("SELECT count(*) FROM cases WHERE id = %ld AND state = '%s'", id, to);
+		assert_int_equal(qf_long(c, sql), 1);
+		free(sql);
+		r = PQexec(c, "ROLLBACK");
+		PQclear(r);
+	}
+	PQclear(t);
+	/* and an operation from a state it does not start from is refused */
+	{
+		char *sql = xasprintf("SELECT heed_q_move(c, 'release', NULL, NULL, 't', NULL, NULL)"
+				      " FROM cases c WHERE id = %ld", id);
+
+		expect_state(c, "owner", sql, "HQ003");
+		free(sql);
+	}
+	PQfinish(c);
+	qf_release(&q);
+}
+
+static void templates_through_the_functions(void **state)
+{
+	struct qf q;
+	struct heed_db *a;
+	struct heed_template_list l;
+	struct heed_err err;
+	PGconn *c;
+	(void)state;
+
+	qf_init(&q, "tmpl", 1);
+	a = qf_open(&q, q.agent[0]);
+	heed_err_clear(&err);
+	must(heed_queue_template_add(a, "sorry", "Hi {{author}}, {{agent}} here.",
+				     "delivery, refund", NULL, &err), &err, "add");
+	assert_int_equal(heed_queue_template_add(a, "sorry", "again", "", NULL, &err),
+			 HEED_ECONFLICT);
+	/* the database refuses a stray brace too */
+	assert_int_equal(heed_queue_template_add(a, "broken", "Hi {{author", "", NULL, &err),
+			 HEED_EINVAL);
+	heed_err_clear(&err);
+	must(heed_queue_template_edit(a, "sorry", NULL, NULL, "acme", &err), &err, "edit brand");
+	assert_int_equal(heed_queue_template_edit(a, "nope", "x", NULL, NULL, &err),
+			 HEED_ENOTFOUND);
+	heed_err_clear(&err);
+	must(heed_queue_templates(a, "sorry", &l, &err), &err, "read");
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.t[0].topics, "delivery,refund");
+	assert_string_equal(l.t[0].brand, "acme");
+	assert_string_equal(l.t[0].created_by, q.agent[0]);
+	assert_string_equal(l.t[0].updated_by, q.agent[0]);
+	heed_template_list_release(&l);
+	c = qf_as(&q, q.agent[0]);
+	expect_state(c, "agent", "UPDATE templates SET body = 'x'", DENIED);
+	PQfinish(c);
+	heed_db_free(a);
+	qf_release(&q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(claim_plan_has_no_sort, setup),
+		cmocka_unit_test_setup(an_unrenewed_claim_expires, setup),
+		cmocka_unit_test_setup(a_steal_is_logged_with_both_agents, setup),
+		cmocka_unit_test_setup(each_role_is_refused_by_the_database, setup),
+		cmocka_unit_test_setup(no_function_takes_the_acting_agent, setup),
+		cmocka_unit_test_setup(replies_are_queued_once_per_key, setup),
+		cmocka_unit_test_setup(platforms_that_heed_cannot_post_to, setup),
+		cmocka_unit_test_setup(resolve_reopen_snooze_note_tag_assign, setup),
+		cmocka_unit_test_setup(transitions_agree_with_the_checks, setup),
+		cmocka_unit_test_setup(templates_through_the_functions, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
