@@ -146,6 +146,7 @@ install: all
 	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/heed/schema
 	install -m 0755 $(HEED) $(DESTDIR)/usr/local/bin/heed
 	install -m 0644 schema/*.sql $(DESTDIR)/usr/local/share/heed/schema/
+	install -m 0644 $(CLS_DATA) $(DESTDIR)/usr/local/share/heed/
 
 checkstyle:
 	@sh mk/checkstyle.sh
@@ -153,6 +154,7 @@ checkstyle:
 clean:
 	rm -rf build
 
+include mk/classifier.mk
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(SUP_OBJS:.o=.d)
 -include $(UNIT_BINS:=.d) $(INT_BINS:=.d)

@@ -45,6 +45,13 @@ struct heed_cfg *cli_config(struct cli_ctx *ctx);
  * policy. On failure prints the reason and returns NULL; exit CLI_DB. */
 struct heed_db *cli_db(struct cli_ctx *ctx);
 
+struct heed_classifier;
+
+/* The classifier with its data (lexicons, rules) as configured ([classifier]
+ * keys, $HEED_DATA_DIR, or beside the binary). On failure prints the reason
+ * and returns NULL; exit CLI_CONFIG. The caller frees it. */
+struct heed_classifier *cli_classifier(struct cli_ctx *ctx);
+
 /* Print the command's usage to out. */
 void cli_usage(const struct cli_cmd *cmd, FILE *out);
 
@@ -56,6 +63,8 @@ int cli_bad_usage(struct cli_ctx *ctx, const char *fmt, ...)
 /* Commands (one file each). */
 int cmd_assign(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_claim(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_classify(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_poll(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_config(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_db(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_doctor(struct cli_ctx *ctx, int argc, char **argv);
@@ -76,6 +85,8 @@ int cmd_templates(struct cli_ctx *ctx, int argc, char **argv);
 
 extern const char cmd_assign_usage[];
 extern const char cmd_claim_usage[];
+extern const char cmd_classify_usage[];
+extern const char cmd_poll_usage[];
 extern const char cmd_config_usage[];
 extern const char cmd_db_usage[];
 extern const char cmd_doctor_usage[];

@@ -28,6 +28,7 @@ static const char cmd_version_usage[] =
 static const struct cli_cmd commands[] = {
 	{ "assign", cmd_assign, "hand a case to another agent", cmd_assign_usage },
 	{ "claim", cmd_claim, "claim a case, renew your claim, or take one over with --steal", cmd_claim_usage },
+	{ "classify", cmd_classify, "judge mentions: sentiment, urgency, topics, needs-reply, with --explain", cmd_classify_usage },
 	{ "config", cmd_config, "show, check or print the default configuration", cmd_config_usage },
 	{ "db", cmd_db, "apply schema migrations, show their status", cmd_db_usage },
 	{ "doctor", cmd_doctor, "check configuration, database and credentials", cmd_doctor_usage },
@@ -35,6 +36,7 @@ static const struct cli_cmd commands[] = {
 	{ "history", cmd_history, "show the event log of a case", cmd_history_usage },
 	{ "next", cmd_next, "claim the most urgent waiting case and show it", cmd_next_usage },
 	{ "note", cmd_note, "add a note to a case", cmd_note_usage },
+	{ "poll", cmd_poll, "fetch, classify and store new mentions (--once for cron)", cmd_poll_usage },
 	{ "queue", cmd_queue, "list open cases, most urgent first", cmd_queue_usage },
 	{ "record-reply", cmd_record_reply, "record a reply posted by hand, with its URL", cmd_record_reply_usage },
 	{ "release", cmd_release, "give a claimed case back to the queue", cmd_release_usage },
@@ -84,7 +86,7 @@ static void list_commands(FILE *out)
 	fputs(main_usage, out);
 	fputs("\nCommands:\n", out);
 	for (const struct cli_cmd *c = commands; c->name; c++)
-		fprintf(out, "  %-10s %s\n", c->name, c->summary);
+		fprintf(out, "  %-13s %s\n", c->name, c->summary);
 	fputs("\nSee 'heed help COMMAND' for one command's options.\n", out);
 }
 
