@@ -66,8 +66,8 @@ kill "$fpid"; fpid=""
 
 # detect_p95: 40 posts appearing over 150 s, polled every 30 s
 awk 'BEGIN { srand(7); for (i = 0; i < 40; i++)
-	printf "{\"platform\":\"x\",\"id\":\"%d\",\"at\":%.1f,\"author\":{\"id\":\"d%d\",\"handle\":\"cust%d\"},\"text\":\"acme help? my account is locked %d\",\"channels\":[\"search\"]}\n", \
-		5000 + i, 5 + rand() * 145, i, i, i }' >"$d/detect.jsonl"
+	printf "{\"platform\":\"x\",\"id\":\"d%d\",\"at\":%.1f,\"author\":{\"id\":\"d%d\",\"handle\":\"cust%d\"},\"text\":\"acme help? my account is locked %d\",\"channels\":[\"search\"]}\n", \
+		i, 5 + rand() * 145, i, i, i }' >"$d/detect.jsonl"
 fake "$d/detect.jsonl"
 config "$d/detect.conf" 30s
 HEED_PG_FSYNC=on sh "$here/tests/pgcluster.sh" run -- sh -c \

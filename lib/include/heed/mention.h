@@ -27,7 +27,7 @@ struct heed_mention {
 	bool is_share;		/* a bare boost/repost with no text of its own */
 	bool is_own;		/* posted by one of the brand's own accounts */
 
-	/* Filled by the classifier (heed_mention_classify). */
+	/* Filled by the classifier (heed_classify_mention in heed/classify.h). */
 	bool classified;
 	double sentiment;		/* compound, -1..1 */
 	const char *sentiment_label;	/* static: positive/neutral/negative */
