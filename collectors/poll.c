@@ -139,28 +139,8 @@ static bool contains_ci(const char *hay, const char *needle)
 	return false;
 }
 
-static bool is_own_author(const struct heed_source *src,
-			  const struct heed_mention *m)
-{
-	const char *h = m->author_handle ? m->author_handle : "";
-
-	if (*h == '@')
-		h++;
-	if (src->account && (!strcasecmp(src->account, h) ||
-			     (m->author_id && !strcmp(src->account, m->author_id))))
-		return true;
-	for (size_t i = 0; src->own_accounts && src->own_accounts[i]; i++) {
-		const char *o = src->own_accounts[i];
-
-		if (*o == '@')
-			o++;
-		if (!strcasecmp(o, h) || (m->author_id && !strcmp(o, m->author_id)))
-			return true;
-	}
-	return false;
-}
-
-/* Drop excluded posts, mark own ones, classify the rest, in place. */
+/* Drop excluded posts and classify the rest, in place (adapters already
+ * marked the brand's own posts). */
 static void prepare_page(struct loop *l, const struct heed_source *src,
 			 struct heed_page *page)
 {
@@ -177,7 +157,6 @@ static void prepare_page(struct loop *l, const struct heed_source *src,
 			heed_mention_release(m);
 			continue;
 		}
-		m->is_own = m->is_own || is_own_author(src, m);
 		if (l->o->classify)
 			l->o->classify(l->o->classify_arg, m);
 		if (out != i)

@@ -159,6 +159,15 @@ static void cannot_connect_is_retryable_and_hides_password(void **state)
 	assert_null(strstr(err.msg, "hunter2"));
 }
 
+/* Another session kills the backend with this pid. */
+static void terminate(const char *pid)
+{
+	PGconn *adm = ht_pg_connect("dbname=postgres user=postgres");
+
+	ht_pg_exec(adm, "SELECT pg_terminate_backend($1::int)", pid, NULL);
+	PQfinish(adm);
+}
+
 struct txarg {
 	int calls;
 	int fail_with;		/* return this from fn (after writing) */
@@ -178,14 +187,11 @@ static int tx_body(struct heed_db *db, void *arg, struct heed_err *err)
 			return rc;
 		if (a->kill_first && a->calls == 1 && i == 2) {
 			/* another session kills ours mid-transaction */
-			char sql[128];
 			PGresult *res = heed_db_exec(db, &st_pid, NULL, err);
 
 			assert_non_null(res);
-			snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%s)",
-				 heed_db_value(res));
+			terminate(heed_db_value(res));
 			PQclear(res);
-			ht_pg_admin(NULL, sql);
 		}
 	}
 	return a->fail_with ? heed_err_set(err, a->fail_with, "asked to fail") : HEED_OK;
@@ -252,22 +258,19 @@ static void killed_session_between_statements(void **state)
 	struct heed_db *db = open_db(3);
 	struct heed_err err;
 	PGresult *res;
-	char sql[128];
 	(void)state;
 
 	heed_err_clear(&err);
 	res = heed_db_exec(db, &st_pid, NULL, &err);
 	assert_non_null(res);
-	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%s)", heed_db_value(res));
+	terminate(heed_db_value(res));
 	PQclear(res);
-	ht_pg_admin(NULL, sql);
 	res = heed_db_exec(db, &st_pid, NULL, &err);	/* retry-safe */
 	assert_non_null(res);
 	assert_int_equal(heed_db_connects(db), 2);
 
-	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%s)", heed_db_value(res));
+	terminate(heed_db_value(res));
 	PQclear(res);
-	ht_pg_admin(NULL, sql);
 	assert_null(heed_db_exec(db, &st_pid_noretry, NULL, &err));
 	assert_int_equal(err.code, HEED_EDBCONN);
 	res = heed_db_exec(db, &st_pid_noretry, NULL, &err);

@@ -89,14 +89,10 @@ static void migrate_from_zero_then_noop(void **state)
 		"sources", "authors", "mentions", "cases", "case_events",
 		"replies", "alerts", "templates", "agents", "schema_migrations",
 	};
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		char sql[128];
-
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_tables WHERE tablename = '%s'",
-			 tables[i]);
-		if (count_rows(c, sql) != 1)
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		if (ht_pg_count(c, "SELECT count(*) FROM pg_tables WHERE tablename = $1",
+				tables[i], NULL) != 1)
 			fail_msg("table %s missing", tables[i]);
-	}
 	assert_int_equal(count_rows(c, "SELECT count(*) FROM schema_migrations"),
 			 (long)nmigrations());
 
@@ -220,6 +216,22 @@ static const char *const groups[4] = {
 	"heed_poller", "heed_agent", "heed_responder", "heed_manager",
 };
 
+/* Run DDL whose one or two %s are identifiers, quoted by the server's own
+ * rules (PQescapeIdentifier): names never go into SQL unquoted. */
+static void role_sql(const char *fmt, const char *a, const char *b)
+{
+	PGconn *adm = ht_pg_connect("dbname=postgres user=postgres");
+	char *qa = PQescapeIdentifier(adm, a, strlen(a));
+	char *qb = b ? PQescapeIdentifier(adm, b, strlen(b)) : NULL;
+	char *sql = xasprintf(fmt, qa, qb ? qb : "");
+
+	ht_pg_exec(adm, sql, NULL);
+	free(sql);
+	PQfreemem(qa);
+	PQfreemem(qb);
+	PQfinish(adm);
+}
+
 static void rolesdb_init(struct rolesdb *r)
 {
 	struct heed_err err;
@@ -243,26 +255,18 @@ static void rolesdb_init(struct rolesdb *r)
 		    "INSERT INTO replies (case_id, platform, text, idempotency_key)"
 		    " VALUES (1, 'reddit', 'hello', 'k1');");
 	for (int i = 0; i < 4; i++) {
-		char sql[256];
-
 		snprintf(r->names[i], sizeof(r->names[i]), "heedt_%s_%d",
 			 groups[i] + 5, (int)getpid());
-		snprintf(sql, sizeof(sql), "DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN IN ROLE %s",
-			 r->names[i], r->names[i], groups[i]);
-		ht_pg_admin(NULL, sql);
+		role_sql("DROP ROLE IF EXISTS %s", r->names[i], NULL);
+		role_sql("CREATE ROLE %s LOGIN IN ROLE %s", r->names[i], groups[i]);
 	}
 }
 
 static void rolesdb_release(struct rolesdb *r)
 {
-	char sql[512];
-
-	snprintf(sql, sizeof(sql), "DROP DATABASE %s", r->dbname);
-	ht_pg_admin(NULL, sql);
-	for (int i = 0; i < 4; i++) {
-		snprintf(sql, sizeof(sql), "DROP ROLE %s", r->names[i]);
-		ht_pg_admin(NULL, sql);
-	}
+	role_sql("DROP DATABASE %s", r->dbname, NULL);
+	for (int i = 0; i < 4; i++)
+		role_sql("DROP ROLE %s", r->names[i], NULL);
 	free(r->ci);
 }
 

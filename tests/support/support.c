@@ -1,4 +1,5 @@
 /* support.c: helpers shared by the test programs (see support.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,13 +105,72 @@ char *ht_pg_fresh_db(const char *prefix)
 {
 	static unsigned n;
 	char *name = xasprintf("heedt_%s_%d_%u", prefix, (int)getpid(), n++);
-	char *sql = xasprintf("CREATE DATABASE %s", name);
+	PGconn *c = ht_pg_connect("dbname=postgres user=postgres");
+	char *id = PQescapeIdentifier(c, name, strlen(name));
+	char *sql = xasprintf("CREATE DATABASE %s", id);
 	char *ci = xasprintf("dbname=%s", name);
 
-	ht_pg_admin(NULL, sql);
+	ht_pg_exec(c, sql, NULL);
+	PQfreemem(id);
+	PQfinish(c);
 	free(sql);
 	free(name);
 	return ci;
+}
+
+static PGresult *run_params(PGconn *c, const char *sql, va_list ap)
+{
+	const char *params[16];
+	int n = 0;
+	const char *p;
+
+	while ((p = va_arg(ap, const char *)) && n < 16)
+		params[n++] = p;
+	return PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+}
+
+void ht_pg_exec(PGconn *c, const char *sql, ...)
+{
+	va_list ap;
+	PGresult *r;
+
+	va_start(ap, sql);
+	r = run_params(c, sql, ap);
+	va_end(ap);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "SQL failed: %s\n%s", sql, PQerrorMessage(c));
+		abort();
+	}
+	PQclear(r);
+}
+
+long ht_pg_count(PGconn *c, const char *sql, ...)
+{
+	va_list ap;
+	PGresult *r;
+	long n = -1;
+
+	va_start(ap, sql);
+	r = run_params(c, sql, ap);
+	va_end(ap);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 &&
+	    !PQgetisnull(r, 0, 0))
+		n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	else if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fprintf(stderr, "SQL failed: %s\n%s", sql, PQerrorMessage(c));
+	PQclear(r);
+	return n;
+}
+
+const char *ht_num(long long v)
+{
+	static char bufs[16][24];
+	static unsigned next;
+	char *b = bufs[next++ % 16];
+
+	snprintf(b, sizeof(bufs[0]), "%lld", v);
+	return b;
 }
 
 const char *ht_pg_try(PGconn *c, const char *sql)

@@ -41,6 +41,16 @@ PGconn *ht_pg_connect(const char *conninfo);
  * result is cleared. Borrowed static string. */
 const char *ht_pg_try(PGconn *c, const char *sql);
 
+/* Run sql on c with text parameters $1, $2, ... given as a NULL-terminated
+ * list (values never go into the SQL text). ht_pg_exec fails the test on an
+ * error; ht_pg_count returns the first column of the first row as a number
+ * (-1 on error or no row). */
+void ht_pg_exec(PGconn *c, const char *sql, ...);
+long ht_pg_count(PGconn *c, const char *sql, ...);
+
+/* A number as text for a parameter; one of 16 rotating static buffers. */
+const char *ht_num(long long v);
+
 /* Run the cluster control script: "$HEED_TEST_PGCLUSTER <verb>" (crash,
  * start, restart, stop), in the background if asked; returns the shell's
  * exit status. */
