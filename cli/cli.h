@@ -46,6 +46,13 @@ struct heed_cfg *cli_config(struct cli_ctx *ctx);
 struct heed_db *cli_db(struct cli_ctx *ctx);
 
 struct heed_classifier;
+struct heed_http;
+
+/* An HTTP handle with the [http] settings (libcurl initialised). On failure
+ * prints the reason and returns NULL; exit CLI_FAIL. Free it with
+ * cli_http_free (NULL is fine). */
+struct heed_http *cli_http(struct cli_ctx *ctx);
+void cli_http_free(struct heed_http *http);
 
 /* The classifier with its data (lexicons, rules) as configured ([classifier]
  * keys, $HEED_DATA_DIR, or beside the binary). On failure prints the reason
@@ -77,6 +84,7 @@ int cmd_release(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_reopen(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_reply(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_resolve(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_respond(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_show(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_snooze(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_sources(struct cli_ctx *ctx, int argc, char **argv);
@@ -98,6 +106,7 @@ extern const char cmd_record_reply_usage[];
 extern const char cmd_release_usage[];
 extern const char cmd_reopen_usage[];
 extern const char cmd_reply_usage[];
+extern const char cmd_respond_usage[];
 extern const char cmd_resolve_usage[];
 extern const char cmd_show_usage[];
 extern const char cmd_snooze_usage[];

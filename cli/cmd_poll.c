@@ -140,21 +140,10 @@ int cmd_poll(struct cli_ctx *ctx, int argc, char **argv)
 		rc = CLI_DB;
 		goto out_free_classifier;
 	}
-	if (heed_http_global_init()) {
-		fprintf(stderr, "heed: cannot initialise libcurl\n");
+	http = cli_http(ctx);
+	if (!http) {
 		rc = CLI_FAIL;
 		goto out_free_classifier;
-	}
-	http = heed_http_new(&(struct heed_http_opts){
-		.connect_timeout_ms = heed_cfg_duration_ms(cfg, "http", "connect_timeout"),
-		.timeout_ms = heed_cfg_duration_ms(cfg, "http", "timeout"),
-		.max_body = heed_cfg_size(cfg, "http", "max_body"),
-		.user_agent = heed_cfg_str(cfg, "http", "user_agent"),
-	}, &err);
-	if (!http) {
-		fprintf(stderr, "heed: %s\n", heed_err_msg(&err));
-		rc = CLI_FAIL;
-		goto out_cleanup_http;
 	}
 	heed_poll_opts_from_cfg(&po, cfg);
 	po.once = once;
@@ -177,9 +166,7 @@ int cmd_poll(struct cli_ctx *ctx, int argc, char **argv)
 				run.ratelimited, failed);
 		rc = failed ? CLI_FAIL : run.ratelimited ? CLI_TEMP : CLI_OK;
 	}
-	heed_http_free(http);
-out_cleanup_http:
-	heed_http_global_cleanup();
+	cli_http_free(http);
 out_free_classifier:
 	heed_classify_ctx_free(cctx);
 	heed_classifier_free(cls);

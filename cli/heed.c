@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "heed/db.h"
+#include "heed/http.h"
 #include "heed/log.h"
 
 extern char **environ;
@@ -42,6 +43,7 @@ static const struct cli_cmd commands[] = {
 	{ "release", cmd_release, "give a claimed case back to the queue", cmd_release_usage },
 	{ "reopen", cmd_reopen, "open a closed case again", cmd_reopen_usage },
 	{ "reply", cmd_reply, "answer a case: queue a reply for posting", cmd_reply_usage },
+	{ "respond", cmd_respond, "post queued replies exactly once, send acknowledgements", cmd_respond_usage },
 	{ "resolve", cmd_resolve, "close a case", cmd_resolve_usage },
 	{ "show", cmd_show, "show a case: thread, history, templates, deadline", cmd_show_usage },
 	{ "snooze", cmd_snooze, "hide a case for a while (its deadline stays)", cmd_snooze_usage },
@@ -143,6 +145,39 @@ struct heed_db *cli_db(struct cli_ctx *ctx)
 	if (!ctx->db)
 		fprintf(stderr, "heed: %s\n", heed_err_msg(&err));
 	return ctx->db;
+}
+
+struct heed_http *cli_http(struct cli_ctx *ctx)
+{
+	struct heed_http *http;
+	struct heed_err err;
+
+	if (!cli_config(ctx))
+		return NULL;
+	if (heed_http_global_init()) {
+		fprintf(stderr, "heed: cannot initialise libcurl\n");
+		return NULL;
+	}
+	heed_err_clear(&err);
+	http = heed_http_new(&(struct heed_http_opts){
+		.connect_timeout_ms = heed_cfg_duration_ms(ctx->cfg, "http", "connect_timeout"),
+		.timeout_ms = heed_cfg_duration_ms(ctx->cfg, "http", "timeout"),
+		.max_body = heed_cfg_size(ctx->cfg, "http", "max_body"),
+		.user_agent = heed_cfg_str(ctx->cfg, "http", "user_agent"),
+	}, &err);
+	if (!http) {
+		fprintf(stderr, "heed: %s\n", heed_err_msg(&err));
+		heed_http_global_cleanup();
+	}
+	return http;
+}
+
+void cli_http_free(struct heed_http *http)
+{
+	if (!http)
+		return;
+	heed_http_free(http);
+	heed_http_global_cleanup();
 }
 
 static int cmd_help(struct cli_ctx *ctx, int argc, char **argv)

@@ -128,12 +128,6 @@ int64_t heed_collect_jwt_exp_ms(const char *jwt);
 /* Standard base64 (with padding) of len bytes; owned by the caller. */
 char *heed_collect_base64(const void *p, size_t len);
 
-/* For the poll loop after a 401 or an ExpiredToken error: state (JSON
- * object text) with "expired": true added, so that the next auth() call
- * refreshes the session instead of logging in from scratch. NULL when state
- * is NULL or not an object. Owned by the caller. */
-char *heed_collect_state_expire(const char *state);
-
 /* Bluesky (bluesky.c). What auth() does with a stored state at now_ms:
  * log in (no usable state, or the refresh token is expired), refresh (the
  * access token expires within a minute, cannot be read, or the state is

@@ -122,4 +122,10 @@ const struct heed_source_ops *heed_source_ops_find(const char *platform);
 
 void heed_source_free(struct heed_source *src);
 
+/* After a 401 or an ExpiredToken error (the poll loop, heed respond): the
+ * session state (JSON object text) with "expired": true added, so that the
+ * next auth() call refreshes the session instead of logging in from
+ * scratch. NULL when state is NULL or not an object. Owned by the caller. */
+char *heed_collect_state_expire(const char *state);
+
 #endif
