@@ -274,6 +274,9 @@ static int record(struct loop *l, const struct heed_outgoing *o, enum outcome wh
 		l->counts->sent++;
 		return outbox_sent(l->db, o->reply_id, id, url, err);
 	case WAIT:
+		heed_log_info("reply=%" PRId64 " case=%" PRId64 " status=waiting wait_ms=%" PRId64
+			      " err=\"%s\"", o->reply_id, o->case_id, wait_ms,
+			      heed_log_value(v, sizeof(v), why));
 		l->counts->retried++;
 		return outbox_retry(l->db, o->reply_id, why, wait_ms, o->check_first, err);
 	case RETRY:

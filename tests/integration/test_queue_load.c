@@ -1,11 +1,13 @@
-/* test_queue_load.c: acceptance 1, the database half: 16 agent processes,
- * each logged in as its own role, take `heed next` and reply until 10,000
- * cases are answered. Every case must be claimed by exactly one agent and
- * get exactly one reply, queued by that agent. Each process first runs the
- * heed binary itself (heed next, heed reply -m) a few times, then goes on
- * through the same library calls those commands make, so that 20,000
- * process starts do not dominate the run. (That each reply reaches the
- * platform exactly once is heed respond's test, issue 6 part B.) */
+/* test_queue_load.c: acceptance 1: 10,000 customer posts on the fake
+ * platforms (2,500 on each that takes replies) are ingested by heed poll;
+ * 16 agent processes, each logged in as its own role, take `heed next` and
+ * reply until every case is answered; then two `heed respond` processes
+ * post the outbox side by side. Every case must be claimed by exactly one
+ * agent and get exactly one reply, queued by that agent, and every reply
+ * must appear exactly once in the fake server's log. Each agent process
+ * first runs the heed binary itself (heed next, heed reply -m) a few times,
+ * then goes on through the same library calls those commands make, so that
+ * 20,000 process starts do not dominate the run. */
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -23,10 +25,12 @@
 
 #include "heed/db.h"
 #include "heed/queue.h"
-#include "queue_fixture.h"
+#include "respond_fixture.h"
 
 #define AGENTS 16
-#define CASES 10000
+#define PER_PLATFORM 2500
+#define CASES (PER_PLATFORM * RW_NPLAT)
+#define RESPONDERS 2
 #define CLI_CYCLES 4	/* per agent, through the heed binary */
 
 static int setup(void **state)
@@ -60,8 +64,8 @@ static int cli_cycle(const struct qf *q, const char *role)
 	if (WEXITSTATUS(st) == 1 && !id)
 		return 0;	/* no case is waiting */
 	cmd = xasprintf("PGDATABASE=%s PGUSER=%s HEED_CONFIG='%s' '%s' reply %lld"
-			" -m 'Sorry about that, we are on it.' >/dev/null 2>&1",
-			q->dbname, role, q->conf, ht_heed_bin(), id);
+			" -m 'Sorry about that (case %lld), we are on it.' >/dev/null 2>&1",
+			q->dbname, role, q->conf, ht_heed_bin(), id, id);
 	st = system(cmd);
 	free(cmd);
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 1 : -1;
@@ -89,7 +93,7 @@ static void agent(const struct qf *q, int i, int fd)
 		n += (unsigned long)rc;
 	}
 	for (;;) {
-		char key[HEED_QUEUE_KEY_SIZE];
+		char key[HEED_QUEUE_KEY_SIZE], text[80];
 		int rc;
 
 		heed_err_clear(&err);
@@ -97,8 +101,10 @@ static void agent(const struct qf *q, int i, int fd)
 		if (rc == HEED_ENOTFOUND)
 			break;
 		heed_queue_reply_key(key);
-		if (rc || heed_queue_reply(db, id, "Sorry about that, we are on it.", NULL,
-					   key, 0, NULL, &err)) {
+		/* X refuses a second post with the same text */
+		snprintf(text, sizeof(text), "Sorry about that (case %lld), we are on it.",
+			 (long long)id);
+		if (rc || heed_queue_reply(db, id, text, NULL, key, 0, NULL, &err)) {
 			fprintf(stderr, "%s: %s\n", role, heed_err_msg(&err));
 			_exit(1);
 		}
@@ -111,9 +117,42 @@ static void agent(const struct qf *q, int i, int fd)
 	_exit(0);
 }
 
+/* Two responders side by side until the outbox is empty. */
+static void post_outbox(struct rw *w)
+{
+	PGconn *c = ht_pg_connect(w->q.ci);
+
+	for (int round = 0; ht_pg_count(c, "SELECT count(*) FROM replies WHERE state <> 'sent'",
+					 NULL) > 0; round++) {
+		pid_t pids[RESPONDERS];
+
+		assert_true(round < 50);
+		fflush(NULL);
+		for (int i = 0; i < RESPONDERS; i++) {
+			pids[i] = fork();
+			assert_true(pids[i] >= 0);
+			if (pids[i] == 0) {
+				struct qf_run r = rw_heed(w, w->q.responder, "respond --once");
+
+				if (r.status)
+					fprintf(stderr, "respond: exit %d\n%s", r.status, r.out);
+				_exit(r.status == 0 || r.status == 5 ? 0 : 1);
+			}
+		}
+		for (int i = 0; i < RESPONDERS; i++) {
+			int st;
+
+			assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+			assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		}
+	}
+	PQfinish(c);
+}
+
 static void every_case_claimed_once_and_answered_once(void **state)
 {
-	struct qf q;
+	struct rw w;
+	struct qf *qp = &w.q;
 	pid_t pids[AGENTS];
 	int fds[2];
 	unsigned long total = 0, got[AGENTS] = { 0 };
@@ -123,9 +162,12 @@ static void every_case_claimed_once_and_answered_once(void **state)
 	PGconn *c;
 	(void)state;
 
-	qf_init(&q, "load", AGENTS);
-	qf_cases(&q, CASES, "mastodon");
-	ht_pg_admin(q.dbname, "VACUUM ANALYZE cases");
+	/* no rate limits: this is about concurrency, not budgets */
+	static const char *const fake_args[] = { "--budget", "0", NULL };
+
+	rw_init(&w, "load", AGENTS, PER_PLATFORM, NULL, fake_args, NULL);
+	assert_int_equal(w.cases, CASES);
+	ht_pg_admin(qp->dbname, "VACUUM ANALYZE cases");
 	assert_int_equal(pipe(fds), 0);
 	fflush(NULL);
 	for (int i = 0; i < AGENTS; i++) {
@@ -133,7 +175,7 @@ static void every_case_claimed_once_and_answered_once(void **state)
 		assert_true(pids[i] >= 0);
 		if (pids[i] == 0) {
 			close(fds[0]);
-			agent(&q, i, fds[1]);
+			agent(qp, i, fds[1]);
 		}
 	}
 	close(fds[1]);
@@ -165,7 +207,7 @@ static void every_case_claimed_once_and_answered_once(void **state)
 	fprintf(stderr, "\n");
 	assert_int_equal(total, CASES);
 
-	c = ht_pg_connect(q.ci);
+	c = ht_pg_connect(qp->ci);
 	/* each case: one claim, one reply, one reply_queued, all by one agent */
 	assert_int_equal(qf_long(c, "SELECT count(*) FROM cases"), CASES);
 	assert_int_equal(qf_long(c, "SELECT count(*) FROM cases WHERE state = 'waiting'"
@@ -191,15 +233,17 @@ static void every_case_claimed_once_and_answered_once(void **state)
 				    "  AND (rq.detail->>'reply_id')::bigint = r.id"), CASES);
 	/* and each agent's share in the database equals what it reported */
 	for (int i = 0; i < AGENTS; i++) {
-		char *sql = xasprintf("SELECT count(*) FROM replies WHERE agent = '%s'", q.agent[i]);
-		long n = qf_long(c, sql);
+		long n = ht_pg_count(c, "SELECT count(*) FROM replies WHERE agent = $1",
+				     qp->agent[i], NULL);
 
-		free(sql);
 		if ((unsigned long)n != got[i])
-			fail_msg("%s: %ld replies in the database, %lu reported", q.agent[i], n, got[i]);
+			fail_msg("%s: %ld replies in the database, %lu reported", qp->agent[i], n, got[i]);
 	}
+	post_outbox(&w);
+	rw_assert_exactly_once(&w, CASES);
+	assert_int_equal(qf_long(c, "SELECT count(*) FROM cases WHERE first_response_at IS NULL"), 0);
 	PQfinish(c);
-	qf_release(&q);
+	rw_release(&w);
 }
 
 int main(void)
