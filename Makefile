@@ -133,7 +133,7 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined \
 	  CC=$(CC) test
 
-demo: deps all
+demo: deps all $(FAKE_BINS)
 	@sh mk/demo.sh $(abspath $(HEED))
 
 bench: deps all $(BENCH_BINS)

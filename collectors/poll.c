@@ -283,7 +283,8 @@ static enum outcome one_page(struct loop *l, struct polled *p,
 		goto out_release;
 	}
 	if (code == HEED_EAUTH || (resp.status == 400 &&
-				   strstr(heed_buf_str(&resp.body), "ExpiredToken"))) {
+				   (strstr(heed_buf_str(&resp.body), "ExpiredToken") ||
+				    strstr(heed_buf_str(&resp.body), "InvalidToken")))) {
 		/* mark the session expired rather than forget it, so that the
 		 * next auth() refreshes instead of logging in from scratch
 		 * (Bluesky allows 300 logins a day) */
