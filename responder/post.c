@@ -80,6 +80,17 @@ json_t *heed_post_json(const char *platform, const struct heed_http_resp *resp,
 	return j;
 }
 
+void heed_post_json_req(struct heed_req *req, char *url, json_t *body, const char *bearer)
+{
+	req->method = HEED_HTTP_POST;
+	req->url = url;
+	req->body = json_dumps(body, JSON_COMPACT);
+	req->body_len = strlen(req->body);
+	json_decref(body);
+	heed_req_header(req, "Content-Type: application/json");
+	heed_req_header(req, "Authorization: Bearer %s", bearer ? bearer : "");
+}
+
 static const char *skip_blank(const char *s)
 {
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')

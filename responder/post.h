@@ -91,6 +91,10 @@ int heed_post_status(const char *platform, const struct heed_http_resp *resp,
 json_t *heed_post_json(const char *platform, const struct heed_http_resp *resp,
 		       struct heed_err *err);
 
+/* Make req a POST of JSON body (consumed) to url (taken over) with the
+ * bearer token. */
+void heed_post_json_req(struct heed_req *req, char *url, json_t *body, const char *bearer);
+
 /* True when two texts are the same reply: equal once runs of blanks are
  * one space and the ends are trimmed (platforms re-wrap text). */
 bool heed_post_same_text(const char *a, const char *b);

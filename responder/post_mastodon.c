@@ -18,13 +18,8 @@ static int build_post(const struct heed_post_ctx *c, const struct heed_outgoing 
 	if (!body)
 		return heed_err_set(err, HEED_EINVAL, "mastodon: reply %lld has no text or target",
 				    (long long)o->reply_id);
-	req->method = HEED_HTTP_POST;
-	req->url = xasprintf("%s/api/v1/statuses", c->acct->base_url);
-	req->body = json_dumps(body, JSON_COMPACT);
-	req->body_len = strlen(req->body);
-	json_decref(body);
-	heed_req_header(req, "Content-Type: application/json");
-	heed_req_header(req, "Authorization: Bearer %s", c->bearer ? c->bearer : "");
+	heed_post_json_req(req, xasprintf("%s/api/v1/statuses", c->acct->base_url), body,
+			   c->bearer);
 	heed_req_header(req, "Idempotency-Key: %s", o->idem_key);
 	return HEED_OK;
 }
