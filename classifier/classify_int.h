@@ -37,6 +37,7 @@ enum cls_lang {
 };
 
 struct lex_entry {
+	uint64_t head;		/* first 8 key bytes, zero padded (lex_head) */
 	uint32_t key;		/* offset of the NUL-terminated key in keys */
 	uint32_t key_len;
 	uint32_t hash;
@@ -49,13 +50,15 @@ struct lex_entry {
 	uint64_t second;	/* W_PHRASE: bit (entry % 64) of each second word */
 };
 
-/* A slot holds what most lookups need, the hash and the first eight bytes
- * of the key, so that a miss rarely touches the entry or the key arena. */
+/* A slot holds the hash, so that a miss rarely touches an entry; eight
+ * bytes, so that the table of a full lexicon stays small enough for the
+ * cache (a lookup per token is the classifier's most frequent step). */
 struct lex_slot {
-	uint64_t head;		/* first 8 key bytes, zero padded */
 	uint32_t hash;
 	uint32_t idx;		/* entry index + 1; 0: empty */
 };
+
+#define LEX_BLOOM_WORDS 2048u
 
 struct cls_lexicon {
 	struct lex_entry *e;
@@ -63,6 +66,7 @@ struct cls_lexicon {
 	char *keys;
 	size_t keys_len, keys_alloc;
 	struct lex_slot *slots;	/* open addressing; idx 0 is empty */
+	uint64_t *bloom;	/* LEX_BLOOM_WORDS: a filter of all keys */
 	size_t mask;		/* slots - 1, a power of two minus one */
 	size_t rated;		/* entries with a valence */
 };
