@@ -15,7 +15,8 @@ if (!dir) {
   console.error('vaderjs.js: set VADERJS_DIR to the npm prefix holding vader-sentiment');
   process.exit(1);
 }
-const vader = require(path.join(dir, 'node_modules', 'vader-sentiment'));
+// resolved, as require() takes a relative path without ./ for a package name
+const vader = require(path.resolve(dir, 'node_modules', 'vader-sentiment'));
 
 function texts(file) {
   const out = [];

@@ -339,6 +339,7 @@ struct heed_classify_ctx *heed_classify_ctx_new(const struct heed_classifier *c)
 		pcre2_jit_stack_assign(x->mctx, NULL, x->jit_stack);
 	x->cand_words = c->n_pats / 64 + 1;
 	x->cand = xcalloc(x->cand_words, sizeof(*x->cand));
+	x->got = xcalloc(c->n_pats + 1, sizeof(*x->got));
 	x->done_words = c->n_rules / 64 + 1;
 	x->done = xcalloc(x->done_words, sizeof(*x->done));
 	return x;
@@ -358,6 +359,7 @@ void heed_classify_ctx_free(struct heed_classify_ctx *x)
 	free(x->toks);
 	free(x->ubuf);
 	free(x->cand);
+	free(x->got);
 	free(x->done);
 	free(x->hits);
 	free(x->sent);

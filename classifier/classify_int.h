@@ -37,6 +37,7 @@ enum cls_lang {
 };
 
 struct lex_entry {
+	uint64_t head;		/* first 8 key bytes, zero padded (lex_head) */
 	uint32_t key;		/* offset of the NUL-terminated key in keys */
 	uint32_t key_len;
 	uint32_t hash;
@@ -49,13 +50,15 @@ struct lex_entry {
 	uint64_t second;	/* W_PHRASE: bit (entry % 64) of each second word */
 };
 
-/* A slot holds what most lookups need, the hash and the first eight bytes
- * of the key, so that a miss rarely touches the entry or the key arena. */
+/* A slot holds the hash, so that a miss rarely touches an entry; eight
+ * bytes, so that the table of a full lexicon stays small enough for the
+ * cache (a lookup per token is the classifier's most frequent step). */
 struct lex_slot {
-	uint64_t head;		/* first 8 key bytes, zero padded */
 	uint32_t hash;
 	uint32_t idx;		/* entry index + 1; 0: empty */
 };
+
+#define LEX_BLOOM_WORDS 2048u
 
 struct cls_lexicon {
 	struct lex_entry *e;
@@ -63,6 +66,7 @@ struct cls_lexicon {
 	char *keys;
 	size_t keys_len, keys_alloc;
 	struct lex_slot *slots;	/* open addressing; idx 0 is empty */
+	uint64_t *bloom;	/* LEX_BLOOM_WORDS: a filter of all keys */
 	size_t mask;		/* slots - 1, a power of two minus one */
 	size_t rated;		/* entries with a valence */
 };
@@ -128,43 +132,64 @@ struct cls_rule {
 	uint32_t file_no;	/* which file defined it */
 };
 
-/* The rules' required literals (at most 8 bytes: a longer one is cut, as
- * its prefix is required too), found in one pass over the folded text:
- * bit tables of their first bytes say where one may end, buckets of
- * literals by prefix confirm it. */
-struct cls_literal {
+/* A literal that occurs in every match of a pattern, as the prefilter
+ * looks for it: folded, 1-8 bytes (a longer one is cut, as its prefix is
+ * required too). A pattern may have several sets of them (conj): one
+ * literal of each set is in every match. */
+struct cls_req_lit {
 	char *s;
-	uint32_t len;
-	uint32_t next;		/* next literal with the same prefix, + 1 */
-	uint32_t first_pat;	/* into pats, UINT32_MAX: none */
+	uint8_t conj;		/* which set, 0-7 */
+	bool word_start;	/* occurs only where a word starts (\b before) */
 };
 
-#define PF_BITS8 17	/* log2 of the bits of the 8-byte table */
+#define PF_MAXLEN 8
 
+struct cls_pf_lit {
+	uint64_t v;		/* its bytes, as an unaligned 64-bit load */
+	uint32_t first;		/* first of its patterns in pats, or UINT32_MAX */
+	uint8_t len;
+	uint8_t start;		/* word_start */
+};
+
+/* The required literals of all patterns, found in one pass over the
+ * folded text (prefilter.c). Word-start literals: a hashed bit table of
+ * values per length, and for those of 4 bytes or more a table of their
+ * first four bytes in front, so that most word starts are ruled out by a
+ * few tests. The others, found anywhere, by their first byte. */
 struct cls_prefilter {
-	uint64_t bits[4][1024];	/* prefix hashes of literals of 1, 2, 3, 4-7 bytes */
-	uint64_t bits8[1u << (PF_BITS8 - 6)];	/* ... of 8-byte literals */
-	unsigned used;		/* tiers in use, a bitset: 1 << (k - 1), 8 << 1 */
-	struct { uint64_t v; uint32_t k, head; } *slot;
+	uint64_t *bits[PF_MAXLEN + 1];
+	uint8_t shift[PF_MAXLEN + 1];	/* 64 - log2 of the table's bits */
+	unsigned lens;			/* lengths present, a bitset */
+	uint16_t any_first[256];	/* lengths of the others, by first byte */
+	size_t n_any;
+	uint8_t word[256];		/* word bytes: [0-9A-Za-z_] */
+	uint64_t lenmask[PF_MAXLEN + 1];	/* keeps the first k bytes of a load */
+	struct { uint32_t lit; } *slot;	/* open addressing: literal + 1 */
 	size_t mask;
-	struct cls_literal *lit;
+	struct cls_pf_lit *lit;
 	size_t n;
-	struct { uint32_t pat, next; } *pats;
+	struct { uint32_t pat, next; uint8_t bit; } *pats;
 	size_t npats;
+	uint8_t *need;		/* per pattern: the bits of its sets */
+	size_t n_pats;
 };
 
-/* Literals one of which occurs in every match of pattern (len bytes), folded.
+/* The literals of pattern (len bytes, folded syntax as in rule files).
  * Returns false when none can be proven (the pattern then always runs). On
- * true, *lits (allocated array of allocated strings) and *n are set. */
-bool cls_literals(const char *pattern, size_t len, char ***lits, size_t *n);
-void cls_literals_free(char **lits, size_t n);
+ * true, *lits (allocated, free with cls_literals_free) and *n are set. */
+bool cls_literals(const char *pattern, size_t len, struct cls_req_lit **lits,
+		  size_t *n);
+void cls_literals_free(struct cls_req_lit *lits, size_t n);
 
-void pf_build(struct cls_prefilter *pf, char *const *lits, const uint32_t *ids,
-	      size_t n);
+/* Build the filter from n literals, ids[i] the pattern (< n_pats) of
+ * lits[i]; borrowed. */
+void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
+	      const uint32_t *ids, size_t n, size_t n_pats);
 void pf_release(struct cls_prefilter *pf);
-/* Set the bit of every pattern one of whose literals occurs in text. */
+/* Set the bit in cand of every pattern a literal of each of whose sets
+ * occurs in text; got is scratch of n_pats bytes. */
 void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
-	     uint64_t *cand);
+	     uint8_t *got, uint64_t *cand);
 
 /* ---- the model ---- */
 
@@ -308,6 +333,7 @@ struct heed_classify_ctx {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	uint64_t *cand;		/* candidate patterns, a bitset */
+	uint8_t *got;		/* per pattern: its literal sets found */
 	uint64_t *done;		/* rules already tried, a bitset */
 	size_t cand_words, done_words;
 	pcre2_jit_stack *jit_stack;

@@ -21,47 +21,100 @@ void lex_release(struct cls_lexicon *lx)
 	free(lx->e);
 	free(lx->keys);
 	free(lx->slots);
+	free(lx->bloom);
 	lex_init(lx);
 }
 
-/* FNV-1a; keys are short words, so a simple byte loop is as fast as any. */
-uint32_t lex_hash(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
-}
-
-static uint64_t head8(const char *s, size_t len)
+/* The first eight bytes of s (len of them), zero padded, in one value:
+ * loads of fixed size, as keys are short and rarely 8 bytes or more. */
+static inline uint64_t head8(const char *s, size_t len)
 {
 	uint64_t v = 0;
+	size_t o = 0;
 
-	memcpy(&v, s, len < 8 ? len : 8);
+	if (len >= 8) {
+		memcpy(&v, s, 8);
+		return v;
+	}
+	if (len & 4) {
+		uint32_t w;
+
+		memcpy(&w, s, 4);
+		v = w;
+		o = 4;
+	}
+	if (len & 2) {
+		uint16_t w;
+
+		memcpy(&w, s + o, 2);
+		v |= (uint64_t)w << (8 * o);
+		o += 2;
+	}
+	if (len & 1)
+		v |= (uint64_t)(unsigned char)s[o] << (8 * o);
 	return v;
+}
+
+static inline uint64_t mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0xff51afd7ed558ccdull;
+	return h ^ (h >> 32);
+}
+
+/* A hash of eight bytes at a time; head is head8(s, len). The low half
+ * places keys in the table, the high half in the filter. */
+static inline uint64_t hash_with(const char *s, size_t len, uint64_t head)
+{
+	uint64_t h = mix(len * 0x9e3779b97f4a7c15ull, head);
+
+	for (size_t i = 8; i < len; i += 8)
+		h = mix(h, head8(s + i, len - i));
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
+}
+
+uint32_t lex_hash(const char *s, size_t len)
+{
+	return (uint32_t)hash_with(s, len, head8(s, len));
+}
+
+/* The filter's word for hash h, and the two bits of it that a key with
+ * this hash sets: half the tokens of a mention are in no lexicon, and the
+ * filter (16 KiB) answers for them without a walk to the big table. */
+static inline size_t bloom_word(uint64_t h)
+{
+	return (size_t)(h >> 53) & (LEX_BLOOM_WORDS - 1);
+}
+
+static inline uint64_t bloom_bits(uint64_t h)
+{
+	return (1ull << ((h >> 40) & 63)) | (1ull << ((h >> 46) & 63));
 }
 
 int32_t lex_find(const struct cls_lexicon *lx, const char *s, size_t len)
 {
-	uint64_t head;
+	uint64_t head, h64, bits;
 	uint32_t h;
 	size_t i;
 
 	if (!lx->slots)
 		return -1;
-	h = lex_hash(s, len);
 	head = head8(s, len);
+	h64 = hash_with(s, len, head);
+	bits = bloom_bits(h64);
+	if ((lx->bloom[bloom_word(h64)] & bits) != bits)
+		return -1;
+	h = (uint32_t)h64;
 	for (i = h & lx->mask;; i = (i + 1) & lx->mask) {
 		const struct lex_slot *slot = &lx->slots[i];
 		const struct lex_entry *e;
 
 		if (!slot->idx)
 			return -1;
-		if (slot->hash != h || slot->head != head)
+		if (slot->hash != h)
 			continue;
 		e = &lx->e[slot->idx - 1];
-		if (e->key_len == len &&
+		if (e->head == head && e->key_len == len &&
 		    (len <= 8 || !memcmp(lx->keys + e->key + 8, s + 8, len - 8)))
 			return (int32_t)(slot->idx - 1);
 	}
@@ -75,17 +128,18 @@ static void place(struct cls_lexicon *lx, uint32_t idx)
 	     i = (i + 1) & lx->mask)
 		;
 	lx->slots[i].hash = lx->e[idx].hash;
-	lx->slots[i].head = head8(lx->keys + lx->e[idx].key, lx->e[idx].key_len);
 	lx->slots[i].idx = idx + 1;
 }
 
-/* Keep the table at most half full. */
+/* Keep the table at most 5/8 full: short probes, a small table. */
 static void grow_slots(struct cls_lexicon *lx)
 {
 	size_t nslots = lx->slots ? (lx->mask + 1) * 2 : 1024;
 
 	free(lx->slots);
 	lx->slots = xcalloc(nslots, sizeof(*lx->slots));
+	if (!lx->bloom)
+		lx->bloom = xcalloc(LEX_BLOOM_WORDS, sizeof(*lx->bloom));
 	lx->mask = nslots - 1;
 	for (size_t i = 0; i < lx->n; i++)
 		place(lx, (uint32_t)i);
@@ -95,10 +149,11 @@ int32_t lex_intern(struct cls_lexicon *lx, const char *s, size_t len)
 {
 	int32_t found = lex_find(lx, s, len);
 	struct lex_entry *e;
+	uint64_t h64;
 
 	if (found >= 0)
 		return found;
-	if (lx->n + 1 > (lx->slots ? (lx->mask + 1) / 2 : 0))
+	if (lx->n + 1 > (lx->slots ? (lx->mask + 1) / 8 * 5 : 0))
 		grow_slots(lx);
 	if (lx->n == lx->alloc) {
 		lx->alloc = lx->alloc ? lx->alloc * 2 : 1024;
@@ -112,7 +167,10 @@ int32_t lex_intern(struct cls_lexicon *lx, const char *s, size_t len)
 	memset(e, 0, sizeof(*e));
 	e->key = (uint32_t)lx->keys_len;
 	e->key_len = (uint32_t)len;
-	e->hash = lex_hash(s, len);
+	e->head = head8(s, len);
+	h64 = hash_with(s, len, e->head);
+	e->hash = (uint32_t)h64;
+	lx->bloom[bloom_word(h64)] |= bloom_bits(h64);
 	e->words = 1;
 	memcpy(lx->keys + lx->keys_len, s, len);
 	lx->keys[lx->keys_len + len] = '\0';

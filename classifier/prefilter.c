@@ -1,11 +1,12 @@
-/* prefilter.c: why a hundred rules cost little. For each pattern we prove a
- * set of literals one of which must occur in any match (the idea of RE2's
- * prefilters, on a conservative subset of PCRE2 syntax: anything unclear
- * proves nothing, and the pattern then runs on every mention). Alternations
- * of plain words multiply out into whole phrases ("cancel my", "close my")
- * so that the literals are rare. One pass over the folded text with small
- * bit tables of literal prefixes then says which patterns can match; only
- * those run. */
+/* prefilter.c: why a hundred rules cost little. For each pattern we prove
+ * literals that must occur in any match (the idea of RE2's prefilters, on a
+ * conservative subset of PCRE2 syntax: anything unclear proves nothing, and
+ * the pattern then runs on every mention): up to eight sets, one literal of
+ * each set in every match. Alternations of plain words multiply out into
+ * whole phrases ("cancel my", "close my") so that the literals are rare; a
+ * literal after \b can only start a word, so the scan of the folded text
+ * looks for most literals at word starts only. Only patterns with a literal
+ * of every set present run. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,16 +15,26 @@
 
 #define MAX_LIT 64	/* longest literal kept, bytes */
 #define MAX_SET 64	/* most strings in an exact set before giving up */
+#define MAX_CONJ 8	/* most sets proved for one pattern */
+#define WB '\x01'	/* leads a string that can only start where a word does */
 
 /* ---- literal extraction ---- */
 
 /* exact: the node matches exactly one of the strings (all enumerated);
- * else: one of the strings occurs in every match (none: nothing known). */
+ * else: one of the strings occurs in every match (none: nothing known),
+ * and so does one of each set in and[] (a conjunction). A string may start
+ * with WB: a \b stood right before it.
+ * Where a match of the node ends, the byte before is not a word byte (or
+ * there is none) when nw, or when pass and it was so where it began; for
+ * exact nodes this follows from the strings (see end_of). */
 struct lset {
 	char **s;
 	size_t n;
 	bool exact;
 	bool none;
+	bool nw, pass;
+	struct lset *and;
+	size_t n_and;
 };
 
 struct parser {
@@ -33,14 +44,15 @@ struct parser {
 
 static struct lset none_set(void)
 {
-	struct lset l = { NULL, 0, false, true };
+	struct lset l = { NULL, 0, false, true, false, false, NULL, 0 };
 
 	return l;
 }
 
 static struct lset exact1(const char *s, size_t len)
 {
-	struct lset l = { xmalloc(sizeof(char *)), 1, true, false };
+	struct lset l = { xmalloc(sizeof(char *)), 1, true, false, false, false,
+			  NULL, 0 };
 
 	l.s[0] = xstrndup(s, len);
 	return l;
@@ -51,15 +63,50 @@ static void set_free(struct lset *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->s[i]);
 	free(l->s);
+	for (size_t i = 0; i < l->n_and; i++)
+		set_free(&l->and[i]);
+	free(l->and);
 	*l = none_set();
+}
+
+/* The string without its WB mark. */
+static const char *body(const char *s)
+{
+	return s + (*s == WB);
 }
 
 static bool has_empty(const struct lset *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (!l->s[i][0])
+		if (!body(l->s[i])[0])
 			return true;
 	return false;
+}
+
+static bool word_byte(unsigned char b)
+{
+	return (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') ||
+	       b == '_';
+}
+
+/* How a node's matches end (the nw and pass of struct lset). */
+static void end_of(const struct lset *l, bool *nw, bool *pass)
+{
+	if (!l->exact) {
+		*nw = l->nw;
+		*pass = l->pass;
+		return;
+	}
+	*nw = *pass = true;
+	for (size_t i = 0; i < l->n; i++) {
+		const char *b = body(l->s[i]);
+		size_t k = strlen(b);
+
+		if (!k)
+			*nw = false;	/* the empty match ends where it began */
+		else if (word_byte((unsigned char)b[k - 1]))
+			*nw = *pass = false;
+	}
 }
 
 /* Words so common that a literal made of one proves little. */
@@ -78,6 +125,7 @@ static bool common(const char *s)
 	char w[16];
 	size_t n = 0;
 
+	s = body(s);
 	while (*s == ' ')
 		s++;
 	while (*s && *s != ' ' && n < sizeof(w) - 1)
@@ -101,7 +149,7 @@ static size_t score1(const char *s)
 
 	if (common(s))
 		return 1;
-	for (; *s; s++)
+	for (s = body(s); *s; s++)
 		k += *s != ' ';
 	return k <= 2 ? 1 : k;	/* "ty" is in "pretty", "st" in "first" */
 }
@@ -127,30 +175,114 @@ static struct lset required(struct lset l)
 		set_free(&l);
 		return none_set();
 	}
+	end_of(&l, &l.nw, &l.pass);
 	l.exact = false;
 	return l;
 }
 
-/* Keep the better requirement of *best and cand; frees the other. */
-static void consider(struct lset *best, struct lset cand)
+/* Where in s (len bytes) a word starts that is worth looking for on its
+ * own: two word bytes after a non-word byte ("dm" of "st dm", not "s" of
+ * "/s " or "t" of "'t"); 0 if nowhere. */
+static size_t inner_start(const char *s, size_t len)
 {
-	size_t bs, cs;
+	for (size_t j = 1; j + 1 < len; j++)
+		if (!word_byte((unsigned char)s[j - 1]) &&
+		    word_byte((unsigned char)s[j]) && word_byte((unsigned char)s[j + 1]))
+			return j;
+	return 0;
+}
+
+/* What a literal costs the scan: 0 when it starts a word (looked for at
+ * word starts only), 1 when its first byte is rare (not a word byte), 2
+ * when it must be looked for everywhere. */
+static unsigned lit_cost(const char *lit)
+{
+	const char *b = body(lit);
+
+	if ((*lit == WB && word_byte((unsigned char)b[0])) ||
+	    inner_start(b, strlen(b)))
+		return 0;
+	return word_byte((unsigned char)b[0]) ? 2 : 1;
+}
+
+static unsigned set_cost(const struct lset *l)
+{
+	unsigned c = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (lit_cost(l->s[i]) > c)
+			c = lit_cost(l->s[i]);
+	return c;
+}
+
+/* Is a a better requirement than b? The cheaper to look for, then the
+ * rarer. */
+static bool better(const struct lset *a, const struct lset *b)
+{
+	size_t as = score(a), bs = score(b);
+	unsigned ac = set_cost(a), bc = set_cost(b);
+
+	if (ac != bc)
+		return ac < bc;
+	return as > bs || (as == bs && a->n < b->n);
+}
+
+/* *all and cand both hold: add cand's sets to the conjunction *all. */
+static void conjoin(struct lset *all, struct lset cand)
+{
+	struct lset *more;
+	size_t n_more;
 
 	cand = required(cand);
 	if (cand.none)
 		return;
-	if (best->none) {
-		*best = cand;
-		return;
-	}
-	bs = score(best);
-	cs = score(&cand);
-	if (cs > bs || (cs == bs && cand.n < best->n)) {
-		set_free(best);
-		*best = cand;
+	more = cand.and;
+	n_more = cand.n_and;
+	cand.and = NULL;
+	cand.n_and = 0;
+	if (all->none) {
+		*all = cand;
 	} else {
-		set_free(&cand);
+		all->and = xreallocarray(all->and, all->n_and + 1, sizeof(*all->and));
+		all->and[all->n_and++] = cand;
 	}
+	for (size_t i = 0; i < n_more; i++)
+		conjoin(all, more[i]);
+	free(more);
+}
+
+/* The best single set of a conjunction (for an alternation, where only
+ * one branch's requirement holds). */
+static struct lset single(struct lset l)
+{
+	size_t best = l.n_and;	/* n_and: l itself */
+
+	for (size_t i = 0; i < l.n_and; i++)
+		if (better(&l.and[i], best == l.n_and ? &l : &l.and[best]))
+			best = i;
+	if (best < l.n_and) {
+		struct lset b = l.and[best];
+
+		l.and[best] = none_set();
+		set_free(&l);
+		return b;
+	}
+	for (size_t i = 0; i < l.n_and; i++)
+		set_free(&l.and[i]);
+	free(l.and);
+	l.and = NULL;
+	l.n_and = 0;
+	return l;
+}
+
+/* x then y: a string that is only a mark passes it on; a mark inside a
+ * string (zero width) is dropped. */
+static char *concat(const char *x, const char *y)
+{
+	if (!body(x)[0])
+		return xasprintf("%s%s", *x == WB || *y == WB ? "\x01" : "",
+				 body(y));
+	return xasprintf("%s%s", x, body(y));
 }
 
 /* a x b for exact sets; false (and nothing done) when it grows too big. */
@@ -163,12 +295,12 @@ static bool cross(struct lset *a, const struct lset *b)
 		return false;
 	for (size_t i = 0; i < a->n; i++)
 		for (size_t j = 0; j < b->n; j++)
-			if (strlen(a->s[i]) + strlen(b->s[j]) > MAX_LIT)
+			if (strlen(body(a->s[i])) + strlen(body(b->s[j])) > MAX_LIT)
 				return false;
 	out = xcalloc(a->n * b->n + 1, sizeof(*out));
 	for (size_t i = 0; i < a->n; i++)
 		for (size_t j = 0; j < b->n; j++)
-			out[n++] = xasprintf("%s%s", a->s[i], b->s[j]);
+			out[n++] = concat(a->s[i], b->s[j]);
 	for (size_t i = 0; i < a->n; i++)
 		free(a->s[i]);
 	free(a->s);
@@ -294,9 +426,9 @@ static struct lset char_class(struct parser *ps)
 	return l;
 }
 
-/* An escape: "\s" is the one space of folded text; anchors and other
- * zero-width escapes match ""; "\d", "\w", ... prove nothing; an escaped
- * punctuation character is itself. */
+/* An escape: "\s" is the one space of folded text; \b and \A mark where
+ * a word may start (WB), other zero-width escapes match ""; "\d", "\w",
+ * ... prove nothing; an escaped punctuation character is itself. */
 static struct lset escape(struct parser *ps)
 {
 	const char *p = ps->p + 1;
@@ -336,15 +468,24 @@ static struct lset escape(struct parser *ps)
 	ps->p = p;
 	if (d == 's')
 		return exact1(" ", 1);
-	if (strchr("bBAzZGK", d))
+	if (d == 'b')
+		return exact1("\x01", 1);	/* WB */
+	if (d == 'A') {
+		struct lset l = none_set();
+
+		l.nw = true;	/* the start of the text is a word start */
+		return l;
+	}
+	if (strchr("BzZGK", d))
 		return exact1("", 0);
 	return none_set();
 }
 
-static struct lset parse_alt(struct parser *ps, unsigned depth);
+static struct lset parse_alt(struct parser *ps, unsigned depth, bool wb);
 
-/* A group; lookarounds match "" (they consume nothing). */
-static struct lset group(struct parser *ps, unsigned depth)
+/* A group; lookarounds match "" (they consume nothing). wb: a word
+ * starts here if the group starts with a word byte. */
+static struct lset group(struct parser *ps, unsigned depth, bool wb)
 {
 	const char *p = ps->p + 1;
 	bool look = false;
@@ -384,7 +525,7 @@ static struct lset group(struct parser *ps, unsigned depth)
 		}
 	}
 	ps->p = p;
-	g = parse_alt(ps, depth + 1);
+	g = parse_alt(ps, depth + 1, wb && !look);
 	if (ps->bail || ps->p >= ps->end || *ps->p != ')') {
 		ps->bail = true;
 		set_free(&g);
@@ -398,15 +539,16 @@ static struct lset group(struct parser *ps, unsigned depth)
 	return g;
 }
 
-/* One atom with its quantifier applied. */
-static struct lset element(struct parser *ps, unsigned depth)
+/* One atom with its quantifier applied (wb: as for group). */
+static struct lset element(struct parser *ps, unsigned depth, bool wb)
 {
 	char c = *ps->p;
 	struct lset e;
 	enum quant q;
+	bool nw, pass;
 
 	if (c == '(') {
-		e = group(ps, depth);
+		e = group(ps, depth, wb);
 	} else if (c == '[') {
 		e = char_class(ps);
 	} else if (c == '\\') {
@@ -415,7 +557,11 @@ static struct lset element(struct parser *ps, unsigned depth)
 			return none_set();
 		}
 		e = escape(ps);
-	} else if (c == '^' || c == '$') {
+	} else if (c == '^') {
+		ps->p++;
+		e = none_set();
+		e.nw = true;	/* the start of the text is a word start */
+	} else if (c == '$') {
 		ps->p++;
 		e = exact1("", 0);
 	} else if (c == '.') {
@@ -439,6 +585,7 @@ static struct lset element(struct parser *ps, unsigned depth)
 	}
 	if (ps->bail)
 		return e;
+	end_of(&e, &nw, &pass);
 	q = quantifier(ps);
 	/* folded text has single spaces, so " +" and "\s+" match one */
 	if (e.exact && e.n == 1 && !strcmp(e.s[0], " ") &&
@@ -459,65 +606,101 @@ static struct lset element(struct parser *ps, unsigned depth)
 	} else if (q == Q_PLUS) {
 		e = required(e);	/* at least one copy */
 	}
+	if (!e.exact) {
+		/* the last copy ends it, or (? and *) none at all */
+		e.nw = q != Q_OPT && q != Q_STAR && nw;
+		e.pass = q == Q_OPT || q == Q_STAR ? nw || pass : pass;
+	}
 	return e;
 }
 
-static struct lset parse_seq(struct parser *ps, unsigned depth)
+/* Is every string of the exact set l just a WB mark? */
+static bool only_wb(const struct lset *l)
 {
-	struct lset best = none_set(), acc = exact1("", 0), e;
-	bool all_exact = true;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->s[i], "\x01"))
+			return false;
+	return l->exact && l->n;
+}
+
+/* A sequence: exact elements multiply out while the product stays small;
+ * every run of them, and every element that is not exact, is required.
+ * wb: as for group. */
+static struct lset parse_seq(struct parser *ps, unsigned depth, bool wb)
+{
+	struct lset all = none_set(), acc = exact1("\x01", wb), e;
+	bool all_exact = true, nw = false, pass = true, enw, epass, before;
 
 	while (!ps->bail && ps->p < ps->end && *ps->p != '|' && *ps->p != ')') {
-		e = element(ps, depth);
+		e = element(ps, depth, nw || only_wb(&acc));
 		if (ps->bail) {
 			set_free(&e);
 			break;
 		}
+		before = nw;
+		end_of(&e, &enw, &epass);
+		nw = enw || (epass && nw);
+		pass = epass && pass;
 		if (e.exact && !e.none && cross(&acc, &e)) {
 			set_free(&e);
 			continue;
 		}
 		all_exact = false;
-		consider(&best, acc);
+		conjoin(&all, acc);
+		/* start again; where a word start is known, say so */
 		if (e.exact && !e.none) {
-			acc = e;	/* the product grew too big: start again */
+			acc = exact1(before ? "\x01" : "", before);
+			if (!cross(&acc, &e)) {
+				set_free(&acc);
+				acc = e;
+				e = none_set();
+			}
+			set_free(&e);
 		} else {
-			consider(&best, e);
-			acc = exact1("", 0);
+			conjoin(&all, e);
+			acc = exact1(nw ? "\x01" : "", nw);
 		}
 	}
 	if (ps->bail) {
 		set_free(&acc);
-		set_free(&best);
+		set_free(&all);
 		return none_set();
 	}
 	if (all_exact) {
-		set_free(&best);
+		set_free(&all);
 		return acc;
 	}
-	consider(&best, acc);
-	return best;
+	conjoin(&all, acc);
+	all.nw = nw;
+	all.pass = pass;
+	return all;
 }
 
-static struct lset parse_alt(struct parser *ps, unsigned depth)
+static struct lset parse_alt(struct parser *ps, unsigned depth, bool wb)
 {
 	struct lset all, b;
+	bool nw, pass, bnw, bpass;
 
 	if (depth > 64) {
 		ps->bail = true;
 		return none_set();
 	}
-	all = parse_seq(ps, depth);
+	all = parse_seq(ps, depth, wb);
+	end_of(&all, &nw, &pass);
+	pass |= nw;
 	while (!ps->bail && ps->p < ps->end && *ps->p == '|') {
 		ps->p++;
-		b = parse_seq(ps, depth);
+		b = parse_seq(ps, depth, wb);
+		end_of(&b, &bnw, &bpass);
+		nw &= bnw;
+		pass &= bnw || bpass;
 		if (all.exact && b.exact && !all.none && !b.none &&
 		    all.n + b.n <= MAX_SET) {
 			add_all(&all, &b);
 			continue;
 		}
-		all = required(all);
-		b = required(b);
+		all = single(required(all));
+		b = single(required(b));
 		if (all.none || b.none) {
 			set_free(&all);
 			set_free(&b);
@@ -528,234 +711,448 @@ static struct lset parse_alt(struct parser *ps, unsigned depth)
 	}
 	if (ps->bail)
 		set_free(&all);
+	if (!all.exact) {
+		all.nw = nw;
+		all.pass = pass;
+	}
 	return all;
 }
 
-/* A prefix of a required literal is required too: cut every literal to
- * at most 8 bytes (never inside a UTF-8 character), so that the filter
- * confirms one with a single 64-bit compare. Eight bytes keep them rare. */
-static void truncate(struct lset *s)
+/* What the scan looks for, from one proved literal (WB-marked or not):
+ * a literal that need not start a word, but holds a word start (" days",
+ * "'t work"), is as good from there on, and then needs looking for at word
+ * starts only. A prefix of a required literal is required too: cut to at
+ * most 8 bytes (never inside a UTF-8 character), one 64-bit compare. */
+static void scan_form(const char *lit, struct cls_req_lit *out)
 {
-	size_t n = 0;
+	const char *s = body(lit);
+	size_t len = strlen(s), j;
 
-	for (size_t i = 0; i < s->n; i++) {
-		char *l = s->s[i];
-		size_t j = strlen(l);
-
-		if (j > 8) {
-			for (j = 8; j > 0 && ((unsigned char)l[j] & 0xc0) == 0x80; j--)
-				;
-			l[j] = '\0';
-		}
-		if (!l[0]) {
-			free(l);
-			continue;
-		}
-		s->s[n++] = l;
+	out->word_start = *lit == WB && word_byte((unsigned char)s[0]);
+	if (!out->word_start && (j = inner_start(s, len))) {
+		s += j;
+		len -= j;
+		out->word_start = true;
 	}
-	s->n = n;
+	if (len > 8)
+		for (len = 8; len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80; len--)
+			;
+	out->s = xstrndup(s, len);
 }
 
-bool cls_literals(const char *pattern, size_t len, char ***lits, size_t *n)
+/* Does every occurrence of b bring one of a with it (both scan forms)? */
+static bool implies(const struct cls_req_lit *b, const struct cls_req_lit *a)
+{
+	size_t lb = strlen(b->s), la = strlen(a->s);
+
+	for (size_t o = 0; o + la <= lb; o++) {
+		if (memcmp(b->s + o, a->s, la))
+			continue;
+		if (!a->word_start || (o == 0 && b->word_start) ||
+		    (o > 0 && !word_byte((unsigned char)b->s[o - 1])))
+			return true;
+	}
+	return false;
+}
+
+/* One set in scan form. */
+struct form {
+	struct cls_req_lit *l;
+	size_t n;
+	size_t score;
+	unsigned cost;		/* the highest lit_cost of its literals */
+};
+
+static void form_free(struct form *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->l[i].s);
+	free(f->l);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Drop from l the strings that imply another: whenever one occurs, so
+ * does the other ("completely down" beside "down"). */
+static void drop_implied(struct lset *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t j = 0; j < l->n;) {
+			const char *a = l->s[i], *b = l->s[j];
+
+			if (j != i && strstr(body(b), body(a)) &&
+			    (*a != WB || (*b == WB && !strncmp(body(b), body(a),
+							       strlen(body(a)))))) {
+				free(l->s[j]);
+				l->s[j] = l->s[--l->n];
+				if (i == l->n)
+					i = j;
+				continue;
+			}
+			j++;
+		}
+}
+
+/* The scan form of a required set; false when it proves nothing. */
+static bool to_form(struct lset *l, struct form *f)
+{
+	drop_implied(l);
+	memset(f, 0, sizeof(*f));
+	f->l = xcalloc(l->n + 1, sizeof(*f->l));
+	f->score = (size_t)-1;
+	f->cost = set_cost(l);
+	for (size_t i = 0; i < l->n; i++) {
+		struct cls_req_lit *r = &f->l[f->n++];
+
+		scan_form(l->s[i], r);
+		if (!r->s[0]) {
+			form_free(f);
+			return false;
+		}
+		f->score = score1(r->s) < f->score ? score1(r->s) : f->score;
+	}
+	if (!f->n) {
+		form_free(f);
+		return false;
+	}
+	/* a literal implying another adds nothing: whenever it occurs, so
+	 * does the other ("completely down" beside "down") */
+	for (size_t i = 0; i < f->n; i++)
+		for (size_t j = 0; j < f->n;) {
+			if (j != i && implies(&f->l[j], &f->l[i])) {
+				free(f->l[j].s);
+				f->l[j] = f->l[--f->n];
+				if (i == f->n)
+					i = j;
+				continue;
+			}
+			j++;
+		}
+	return true;
+}
+
+/* Is set a a better choice than b? Sets found at word starts cost little
+ * to look for; then the rarer the better. */
+static bool form_better(const struct form *a, const struct form *b)
+{
+	if (a->cost != b->cost)
+		return a->cost < b->cost;
+	return a->score > b->score || (a->score == b->score && a->n < b->n);
+}
+
+bool cls_literals(const char *pattern, size_t len, struct cls_req_lit **lits,
+		  size_t *n)
 {
 	struct parser ps = { pattern, pattern + len, false };
-	struct lset s = parse_alt(&ps, 0);
+	struct lset s = parse_alt(&ps, 0, false);
+	struct cls_req_lit *out = NULL;
+	struct form *f;
+	size_t n_f = 0, n_out = 0, kept = 0;
 
 	s = required(s);
 	if (ps.bail || ps.p != ps.end || s.none || !s.n) {
 		set_free(&s);
 		return false;
 	}
-	truncate(&s);
-	/* a literal holding another one adds nothing: whenever it occurs,
-	 * so does the shorter one ("completely down" beside "down") */
-	for (size_t i = 0; i < s.n; i++)
-		for (size_t j = 0; j < s.n;) {
-			if (j != i && strstr(s.s[j], s.s[i])) {
-				free(s.s[j]);
-				s.s[j] = s.s[--s.n];
-				if (i == s.n)
-					i = j;
-				continue;
-			}
-			j++;
+	f = xcalloc(s.n_and + 1, sizeof(*f));
+	n_f += to_form(&s, &f[n_f]);
+	for (size_t i = 0; i < s.n_and; i++)
+		n_f += to_form(&s.and[i], &f[n_f]);
+	set_free(&s);
+	/* the best set, and every other one found at word starts and not
+	 * made of common words: the more sets a pattern needs, the less often
+	 * it runs, but finding "the" costs more than it saves */
+	while (kept < MAX_CONJ) {
+		size_t best = n_f;
+
+		for (size_t i = 0; i < n_f; i++)
+			if (f[i].n && (best == n_f || form_better(&f[i], &f[best])))
+				best = i;
+		if (best == n_f || (kept && f[best].cost))
+			break;
+		out = xreallocarray(out, n_out + f[best].n, sizeof(*out));
+		for (size_t i = 0; i < f[best].n; i++) {
+			out[n_out] = f[best].l[i];
+			out[n_out++].conj = (uint8_t)kept;
 		}
-	*lits = s.s;
-	*n = s.n;
+		f[best].n = 0;
+		kept++;
+	}
+	for (size_t i = 0; i < n_f; i++)
+		form_free(&f[i]);
+	free(f);
+	if (!kept)
+		return false;
+	*lits = out;
+	*n = n_out;
 	return true;
 }
 
-void cls_literals_free(char **lits, size_t n)
+void cls_literals_free(struct cls_req_lit *lits, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free(lits[i]);
+		free(lits[i].s);
 	free(lits);
 }
 
-/* ---- the filter: bit tables of literal prefixes ---- */
+/* ---- the filter ---- */
 
-static inline uint32_t pfx_hash(uint64_t v, unsigned k)
+/* Values are the literal's bytes as a 64-bit load sees them, so the scan
+ * compares without copying; masks keep the first k bytes on any byte
+ * order. bits[4] holds the first four bytes of every literal of 4 bytes
+ * or more. */
+
+static inline uint64_t load8(const unsigned char *t, size_t left)
 {
-	if (k <= 2)
-		return (uint32_t)v;	/* one or two bytes index directly */
-	return (uint32_t)((v * 0x9e3779b97f4a7c15ull) >> (k == 8 ? 64 - PF_BITS8 : 48));
+	uint64_t w = 0;
+
+	if (left >= 8)
+		memcpy(&w, t, 8);	/* one load */
+	else
+		memcpy(&w, t, left);
+	return w;
 }
 
-/* The big-endian value of k bytes, as the scan's window holds them. */
-static uint64_t pfx(const unsigned char *s, unsigned k)
+static inline uint32_t bit_hash(uint64_t v, unsigned shift)
 {
-	uint64_t v = 0;
+	return (uint32_t)((v * 0x9e3779b97f4a7c15ull) >> shift);
+}
 
-	for (unsigned i = 0; i < k; i++)
-		v = (v << 8) | s[i];
-	return v;
+static inline bool has_bit(const struct cls_prefilter *pf, unsigned k,
+			   uint64_t v)
+{
+	uint32_t h = bit_hash(v, pf->shift[k]);
+
+	return pf->bits[k][h / 64] >> (h % 64) & 1;
+}
+
+static size_t slot_hash(uint64_t v, unsigned len, bool start, size_t mask)
+{
+	return (size_t)(((v ^ ((uint64_t)(len * 2 + start) << 56)) *
+			 0xff51afd7ed558ccdull) >> 40) & mask;
 }
 
 void pf_release(struct cls_prefilter *pf)
 {
-	for (size_t i = 0; i < pf->n; i++)
-		free(pf->lit[i].s);
+	for (unsigned k = 0; k <= PF_MAXLEN; k++)
+		free(pf->bits[k]);
 	free(pf->lit);
 	free(pf->pats);
 	free(pf->slot);
+	free(pf->need);
 	memset(pf, 0, sizeof(*pf));
 }
 
-static size_t slot_hash(uint64_t v, unsigned k, size_t mask)
+/* The literal (value v of len bytes), added if new; returns its index. */
+static uint32_t lit_of(struct cls_prefilter *pf, uint64_t v, unsigned len,
+		       bool start)
 {
-	return (size_t)(((v ^ ((uint64_t)k << 59)) * 0xff51afd7ed558ccdull) >> 40) & mask;
-}
+	size_t i;
 
-/* The bucket of literals with this prefix (k bytes of value v). */
-static uint32_t *slot_of(struct cls_prefilter *pf, unsigned k, uint64_t v)
-{
-	for (size_t i = slot_hash(v, k, pf->mask);; i = (i + 1) & pf->mask) {
-		if (!pf->slot[i].head || (pf->slot[i].v == v && pf->slot[i].k == k)) {
-			pf->slot[i].v = v;
-			pf->slot[i].k = k;
-			return &pf->slot[i].head;
-		}
+	for (i = slot_hash(v, len, start, pf->mask); pf->slot[i].lit;
+	     i = (i + 1) & pf->mask) {
+		const struct cls_pf_lit *l = &pf->lit[pf->slot[i].lit - 1];
+
+		if (l->v == v && l->len == len && l->start == start)
+			return pf->slot[i].lit - 1;
 	}
+	pf->lit[pf->n].v = v;
+	pf->lit[pf->n].len = (uint8_t)len;
+	pf->lit[pf->n].start = start;
+	pf->lit[pf->n].first = UINT32_MAX;
+	pf->slot[i].lit = (uint32_t)++pf->n;
+	return (uint32_t)(pf->n - 1);
 }
 
 static void set_bit(struct cls_prefilter *pf, unsigned k, uint64_t v)
 {
-	uint32_t h = pfx_hash(v, k);
+	uint32_t h = bit_hash(v, pf->shift[k]);
 
-	if (k == 8) {
-		pf->bits8[h / 64] |= 1ull << (h % 64);
-		pf->used |= 1u << 4;
-	} else {
-		pf->bits[k - 1][h / 64] |= 1ull << (h % 64);
-		pf->used |= 1u << (k - 1);
-	}
+	pf->bits[k][h / 64] |= 1ull << (h % 64);
 }
 
-void pf_build(struct cls_prefilter *pf, char *const *lits, const uint32_t *ids,
-	      size_t n)
+void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
+	      const uint32_t *ids, size_t n, size_t n_pats)
 {
-	size_t nslots = 64;
+	size_t nslots = 64, count[PF_MAXLEN + 1] = { 0 };
 
 	memset(pf, 0, sizeof(*pf));
+	for (unsigned k = 1; k <= PF_MAXLEN; k++) {
+		unsigned char ones[8] = { 0 };
+
+		memset(ones, 0xff, k);
+		memcpy(&pf->lenmask[k], ones, 8);
+	}
+	for (unsigned b = 0; b < 256; b++)
+		pf->word[b] = word_byte((unsigned char)b);
 	while (nslots < n * 2)
 		nslots *= 2;
 	pf->slot = xcalloc(nslots, sizeof(*pf->slot));
 	pf->mask = nslots - 1;
 	pf->lit = xcalloc(n + 1, sizeof(*pf->lit));
 	pf->pats = xcalloc(n + 1, sizeof(*pf->pats));
+	pf->need = xcalloc(n_pats + 1, sizeof(*pf->need));
+	pf->n_pats = n_pats;
 	for (size_t i = 0; i < n; i++) {
-		const unsigned char *s = (const unsigned char *)lits[i];
-		size_t len = strlen(lits[i]);
-		unsigned k = len >= 8 ? 8 : len >= 4 ? 4 : (unsigned)len;
-		uint64_t v = pfx(s, k);
-		uint32_t *head, l;
+		size_t len = strlen(lits[i].s);
+		uint32_t l;
 
-		if (!len || len > 8)
+		if (!len || len > PF_MAXLEN || ids[i] >= n_pats)
 			continue;	/* cls_literals never gives these */
-		/* one entry per distinct literal, with the patterns needing it */
-		for (l = 0; l < pf->n; l++)
-			if (!strcmp(pf->lit[l].s, lits[i]))
-				break;
-		if (l == pf->n) {
-			head = slot_of(pf, k, v);
-			pf->lit[l].s = xstrdup(lits[i]);
-			pf->lit[l].len = (uint32_t)len;
-			pf->lit[l].next = *head;
-			pf->lit[l].first_pat = UINT32_MAX;
-			*head = l + 1;
-			pf->n++;
-			set_bit(pf, k, v);
-		}
+		l = lit_of(pf, load8((const unsigned char *)lits[i].s, len),
+			   (unsigned)len, lits[i].word_start);
 		pf->pats[pf->npats].pat = ids[i];
-		pf->pats[pf->npats].next = pf->lit[l].first_pat;
-		pf->lit[l].first_pat = (uint32_t)pf->npats++;
+		pf->pats[pf->npats].bit = (uint8_t)(1u << lits[i].conj);
+		pf->pats[pf->npats].next = pf->lit[l].first;
+		pf->lit[l].first = (uint32_t)pf->npats++;
+		pf->need[ids[i]] |= (uint8_t)(1u << lits[i].conj);
+	}
+	for (size_t l = 0; l < pf->n; l++) {
+		const struct cls_pf_lit *lit = &pf->lit[l];
+
+		if (!lit->start) {
+			unsigned char first;
+
+			memcpy(&first, &lit->v, 1);	/* on any byte order */
+			pf->any_first[first] |= (uint16_t)(1u << lit->len);
+			pf->n_any++;
+			continue;
+		}
+		count[lit->len]++;
+		if (lit->len > 4)
+			count[4]++;	/* its first four bytes */
+		pf->lens |= 1u << lit->len;
+	}
+	for (unsigned k = 1; k <= PF_MAXLEN; k++) {
+		unsigned lg = 6;	/* one word of zeros when none */
+
+		while (count[k] && lg < 18 && (1ull << lg) < count[k] * 32)
+			lg++;
+		pf->bits[k] = xcalloc((1ull << lg) / 64, sizeof(uint64_t));
+		pf->shift[k] = (uint8_t)(64 - lg);
+	}
+	for (size_t l = 0; l < pf->n; l++) {
+		const struct cls_pf_lit *lit = &pf->lit[l];
+
+		if (!lit->start)
+			continue;
+		set_bit(pf, lit->len, lit->v);
+		if (lit->len > 4)
+			set_bit(pf, 4, lit->v & pf->lenmask[4]);
 	}
 }
 
-/* A prefix hit ending at i: mark the patterns of every literal of the
- * bucket that is really there. */
-static void confirm(const struct cls_prefilter *pf, const unsigned char *t,
-		    size_t len, size_t start, unsigned k, uint64_t v,
-		    uint64_t *cand)
+/* Where this side's literal of length k is in the text (value v), mark
+ * the patterns it proves. */
+static void confirm(const struct cls_prefilter *pf, bool start, unsigned k,
+		    uint64_t v, uint8_t *got, uint64_t *cand)
 {
-	size_t s = slot_hash(v, k, pf->mask);
+	for (size_t i = slot_hash(v, k, start, pf->mask); pf->slot[i].lit;
+	     i = (i + 1) & pf->mask) {
+		const struct cls_pf_lit *l = &pf->lit[pf->slot[i].lit - 1];
 
-	for (; pf->slot[s].head; s = (s + 1) & pf->mask) {
-		if (pf->slot[s].v != v || pf->slot[s].k != k)
+		if (l->v != v || l->len != k || l->start != start)
 			continue;
-		for (uint32_t l = pf->slot[s].head; l; l = pf->lit[l - 1].next) {
-			const struct cls_literal *lit = &pf->lit[l - 1];
-			bool ok = start + lit->len <= len;
+		for (uint32_t p = l->first; p != UINT32_MAX; p = pf->pats[p].next) {
+			uint32_t pat = pf->pats[p].pat;
 
-			for (size_t j = k; ok && j < lit->len; j++)
-				ok = t[start + j] == (unsigned char)lit->s[j];
-			if (!ok)
-				continue;
-			for (uint32_t p = lit->first_pat; p != UINT32_MAX;
-			     p = pf->pats[p].next)
-				cand[pf->pats[p].pat / 64] |= 1ull << (pf->pats[p].pat % 64);
+			got[pat] |= pf->pats[p].bit;
+			if (got[pat] == pf->need[pat])
+				cand[pat / 64] |= 1ull << (pat % 64);
 		}
 		return;
 	}
+}
+
+/* The word-start literals at t (left bytes on). The tests of lengths 1-4
+ * first, without branches (their outcomes are too random to predict, and
+ * usually all fail); longer lengths only when the first four bytes begin
+ * some literal. */
+static void probe_start(const struct cls_prefilter *pf, const unsigned char *t,
+			size_t left, uint8_t *got, uint64_t *cand)
+{
+	uint64_t w = load8(t, left);
+	unsigned hit = 0;
+
+	for (unsigned k = 1; k <= 4; k++)
+		hit |= (unsigned)has_bit(pf, k, w & pf->lenmask[k]) << k;
+	if (!hit)
+		return;
+	if (hit & (1u << 4))
+		for (unsigned k = 5; k <= PF_MAXLEN; k++)
+			hit |= (unsigned)has_bit(pf, k, w & pf->lenmask[k]) << k;
+	for (hit &= pf->lens; hit; hit &= hit - 1) {
+		unsigned k = (unsigned)__builtin_ctz(hit);
+
+		confirm(pf, true, k, w & pf->lenmask[k], got, cand);
+	}
+}
+
+/* Bit i set where byte i of the 8 at t is a word byte ([0-9A-Za-z_]):
+ * SWAR, so that finding word starts costs no branch per byte. */
+static inline unsigned word_bits(uint64_t x)
+{
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full, hi = 0x8080808080808080ull;
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t a = x & lo7, l = (x | 0x2020202020202020ull) & lo7;
+	uint64_t letter = (l + ones * (0x80 - 'a')) & ~(l + ones * (0x80 - 'z' - 1));
+	uint64_t digit = (a + ones * (0x80 - '0')) & ~(a + ones * (0x80 - '9' - 1));
+	uint64_t u = a ^ (ones * '_');
+	uint64_t under = ~((u + lo7) | u);
+	uint64_t w = (letter | digit | under) & ~x & hi;
+
+	/* gather the eight high bits into one byte */
+	return (unsigned)(((w >> 7) * 0x0102040810204080ull) >> 56);
+}
+
+static inline uint64_t load_le(const unsigned char *t)
+{
+	uint64_t w;
+
+	memcpy(&w, t, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
 }
 
 void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
-	     uint64_t *cand)
+	     uint8_t *got, uint64_t *cand)
 {
 	const unsigned char *t = (const unsigned char *)text;
-	const bool short_lits = pf->used & 7u, four = pf->used & 8u,
-		   eight = pf->used & 16u;
-	uint64_t w = 0;
+	unsigned prev = 0;
+	size_t i = 0;
 
 	if (!pf->n)
 		return;
-	for (size_t i = 0; i < len; i++) {
-		uint32_t h;
+	memset(got, 0, pf->n_pats);
+	/* word starts, eight bytes at a time, then the rest */
+	for (; i + 8 <= len; i += 8) {
+		unsigned w = word_bits(load_le(t + i));
+		unsigned starts = w & ~((w << 1) | prev);
 
-		w = (w << 8) | t[i];
-		if (eight && i >= 7) {
-			h = pfx_hash(w, 8);
-			if (pf->bits8[h / 64] >> (h % 64) & 1)
-				confirm(pf, t, len, i - 7, 8, w, cand);
-		}
-		if (four && i >= 3) {
-			uint64_t v = w & 0xffffffffu;
+		prev = w >> 7;
+		for (; starts; starts &= starts - 1) {
+			size_t j = i + (size_t)__builtin_ctz(starts);
 
-			h = pfx_hash(v, 4);
-			if (pf->bits[3][h / 64] >> (h % 64) & 1)
-				confirm(pf, t, len, i - 3, 4, v, cand);
-		}
-		if (!short_lits)
-			continue;
-		for (unsigned k = 1; k <= 3; k++) {
-			uint64_t v;
-
-			if (!(pf->used >> (k - 1) & 1) || i + 1 < k)
-				continue;
-			v = w & ((1ull << (8 * k)) - 1);
-			h = pfx_hash(v, k);
-			if (pf->bits[k - 1][h / 64] >> (h % 64) & 1)
-				confirm(pf, t, len, i + 1 - k, k, v, cand);
+			probe_start(pf, t + j, len - j, got, cand);
 		}
 	}
+	for (; i < len; i++) {
+		unsigned w = pf->word[t[i]];
+
+		if (w > prev)
+			probe_start(pf, t + i, len - i, got, cand);
+		prev = w;
+	}
+	if (!pf->n_any)
+		return;
+	for (i = 0; i < len; i++)
+		for (unsigned any = pf->any_first[t[i]]; any; any &= any - 1) {
+			unsigned k = (unsigned)__builtin_ctz(any);
+
+			if (k <= len - i)
+				confirm(pf, false, k,
+					load8(t + i, len - i) & pf->lenmask[k],
+					got, cand);
+		}
 }

@@ -444,7 +444,7 @@ int rules_parse(struct heed_classifier *c, const char *name, const char *text,
 
 void rules_finish(struct heed_classifier *c)
 {
-	char **lits = NULL;
+	struct cls_req_lit *lits = NULL;
 	uint32_t *ids = NULL;
 	size_t n = 0;
 
@@ -453,7 +453,7 @@ void rules_finish(struct heed_classifier *c)
 	c->n_always = 0;
 	for (size_t p = 0; p < c->n_pats; p++) {
 		struct cls_pattern *pat = &c->pats[p];
-		char **l;
+		struct cls_req_lit *l;
 		size_t k;
 
 		if (pat->unless || c->rules[pat->rule].disabled)
@@ -476,10 +476,8 @@ void rules_finish(struct heed_classifier *c)
 	if (!c->pf)
 		c->pf = xcalloc(1, sizeof(*c->pf));
 	pf_release(c->pf);
-	pf_build(c->pf, lits, ids, n);
-	for (size_t i = 0; i < n; i++)
-		free(lits[i]);
-	free(lits);
+	pf_build(c->pf, lits, ids, n, c->n_pats);
+	cls_literals_free(lits, n);
 	free(ids);
 }
 
@@ -601,7 +599,7 @@ void rules_run(struct heed_classify_ctx *x)
 		for (size_t p = 0; p < c->n_pats; p++)
 			x->cand[p / 64] |= 1ull << (p % 64);
 	} else {
-		pf_scan(c->pf, x->rt, x->rt_len, x->cand);
+		pf_scan(c->pf, x->rt, x->rt_len, x->got, x->cand);
 		for (size_t k = 0; k < c->n_always; k++)
 			x->cand[c->always[k] / 64] |= 1ull << (c->always[k] % 64);
 	}

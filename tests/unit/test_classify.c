@@ -219,24 +219,29 @@ static void later_files_replace_and_disable(void **state)
 
 /* ---- prefilter ---- */
 
-static int by_str(const void *a, const void *b)
+static int by_lit(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct cls_req_lit *x = a, *y = b;
+
+	return x->conj != y->conj ? (int)x->conj - (int)y->conj : strcmp(x->s, y->s);
 }
 
-/* The literals of pattern, sorted, as "[a] [b]"; "-" for none. */
+/* The literals of pattern as "[a] [^b] & [c]": sorted within each set,
+ * sets in order, "^" where a literal only starts a word; "-" for none. */
 static bool lits_are(const char *pattern, const char *want)
 {
-	char **l, buf[512] = "";
+	struct cls_req_lit *l;
+	char buf[512] = "";
 	size_t n, len = 0;
 	bool ok = cls_literals(pattern, strlen(pattern), &l, &n);
 
 	if (!ok)
 		return !strcmp(want, "-");
-	qsort(l, n, sizeof(*l), by_str);
+	qsort(l, n, sizeof(*l), by_lit);
 	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s[%s]",
-					i ? " " : "", l[i]);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s[%s%s]",
+					!i ? "" : l[i].conj != l[i - 1].conj ? " & " : " ",
+					l[i].word_start ? "^" : "", l[i].s);
 	cls_literals_free(l, n);
 	if (strcmp(buf, want))
 		print_message("%s: got %s, want %s\n", pattern, buf, want);
@@ -246,19 +251,30 @@ static bool lits_are(const char *pattern, const char *want)
 static void prefilter_proves_literals(void **state)
 {
 	(void)state;
-	assert_true(lits_are("\\boutage\\b", "[outage]"));
+	assert_true(lits_are("\\boutage\\b", "[^outage]"));
 	assert_true(lits_are("colou?r", "[color] [colour]"));
-	assert_true(lits_are("(?:cancel|close)\\s+my\\s+account", "[cancel m] [close my]"));
+	/* a word start inside the phrase is cheaper to look for */
+	assert_true(lits_are("(?:cancel|close)\\s+my\\s+account", "[^my accou]"));
+	assert_true(lits_are("\\b(?:cancel|close)\\s+my\\s+account", "[^cancel m] [^close my]"));
 	assert_true(lits_are("foo|b.r", "[b] [foo]"));
 	assert_true(lits_are("foo|\\d+", "-"));
 	assert_true(lits_are("(?i)x", "-"));
-	assert_true(lits_are("\\d+ (?:days|weeks)", "[ days] [ weeks]"));
+	assert_true(lits_are("\\d+ (?:days|weeks)", "[^days] [^weeks]"));
 	assert_true(lits_are("(?!no )refund", "[refund]"));
 	assert_true(lits_are("a+b", "[a]"));
 	assert_true(lits_are("waiting+", "[waitin]"));
 	assert_true(lits_are("[$\xe2\x82\xac]\\d", "[$] [\xe2\x82\xac]"));
 	assert_true(lits_are("\\Qx\\E", "-"));
 	assert_true(lits_are("\\?", "[?]"));
+	/* several sets, each needed: any word start is known after \s */
+	assert_true(lits_are("\\b(?:foo|b\\w+)\\s+bar", "[^bar] & [^b] [^foo]"));
+	assert_true(lits_are("\\bis\\s+(?:completely\\s+)?down\\b", "[^is compl] [^is down]"));
+	assert_true(lits_are("\\bdon'?t\\b.*\\bwork", "[^work] & [^don't] [^dont]"));
+	/* "/s" after a space need not start a word ('/' is none) */
+	assert_true(lits_are("(?:^|\\s)/s\\b", "[/s]"));
+	/* after a word byte, no word starts there */
+	assert_true(lits_are("\\w+foo", "[foo]"));
+	assert_true(lits_are("^\\s*hello", "[^hello]"));
 }
 
 /* Whatever the prefilter proves, a pattern never matches without it: the
