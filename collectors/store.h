@@ -56,7 +56,16 @@ int store_source_health(struct heed_db *db, int id, enum store_failure kind,
 int store_auth_save(struct heed_db *db, int id, const char *state,
 		    struct heed_err *err) HEED_MUSTCHECK;
 
-/* The page as the JSON array heed_ingest_page() takes (allocated). */
+/* The page's items (resp. its bad items) as the JSON array
+ * heed_ingest_page() takes; owned by the caller. Strings that are not UTF-8
+ * have U+FFFD for the bad bytes; a raw item or reasons text that fails
+ * store_json_ok() goes in as null. (collectors/pagejson.c) */
 char *store_page_items_json(const struct heed_page *page);
+char *store_page_bad_json(const struct heed_page *page);
+
+/* True when text is one JSON value that PostgreSQL's jsonb accepts:
+ * well-formed, UTF-8, no \u0000, surrogates paired, nested at most 512
+ * deep. */
+bool store_json_ok(const char *text);
 
 #endif
