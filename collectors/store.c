@@ -175,45 +175,102 @@ void store_state_release(struct store_state *st)
 }
 
 struct ingest_arg {
-	const char *params[7];
+	const char *const *params;
 	struct store_counts *counts;
 };
 
-static int ingest_tx(struct heed_db *db, void *arg, struct heed_err *err)
+static int ingest_counts(struct heed_db *db, PGresult *res,
+			 struct store_counts *counts, struct heed_err *err)
 {
-	struct ingest_arg *a = arg;
-	PGresult *res = heed_db_exec(db, &st_ingest, a->params, err);
-
 	if (!res)
 		return !strcmp(heed_db_sqlstate(db), "55P03")
 			? heed_err_set(err, HEED_ECONFLICT, "lost ownership of the source")
 			: db_code(err);
-	a->counts->inserted = (unsigned)int_col(res, 0);
-	a->counts->duplicates = (unsigned)int_col(res, 1);
-	a->counts->opened = (unsigned)int_col(res, 2);
-	a->counts->joined = (unsigned)int_col(res, 3);
+	counts->inserted = (unsigned)int_col(res, 0);
+	counts->duplicates = (unsigned)int_col(res, 1);
+	counts->opened = (unsigned)int_col(res, 2);
+	counts->joined = (unsigned)int_col(res, 3);
 	PQclear(res);
 	return HEED_OK;
+}
+
+static int ingest_tx(struct heed_db *db, void *arg, struct heed_err *err)
+{
+	struct ingest_arg *a = arg;
+
+	return ingest_counts(db, heed_db_exec(db, &st_ingest, a->params, err),
+			     a->counts, err);
+}
+
+void store_ingest_init(struct store_ingest *job, int id,
+		       const struct heed_page *page, const char *ratelimit,
+		       int64_t sla_ms, int64_t join_ms)
+{
+	memset(job, 0, sizeof(*job));
+	itoa_buf(id, job->id);
+	snprintf(job->sla, sizeof(job->sla), "%lld", (long long)sla_ms);
+	snprintf(job->join, sizeof(job->join), "%lld", (long long)join_ms);
+	job->cursor = xstrdup(page->cursor);
+	job->items = store_page_items_json(page);
+	job->bad = store_page_bad_json(page);
+	job->ratelimit = ratelimit ? xstrdup(ratelimit) : NULL;
+	job->params[0] = job->id;
+	job->params[1] = job->cursor;
+	job->params[2] = job->items;
+	job->params[3] = job->bad;
+	job->params[4] = job->sla;
+	job->params[5] = job->join;
+	job->params[6] = job->ratelimit;
+}
+
+void store_ingest_release(struct store_ingest *job)
+{
+	free(job->cursor);
+	free(job->items);
+	free(job->bad);
+	free(job->ratelimit);
+	memset(job, 0, sizeof(*job));
+}
+
+void store_ingest_send(struct heed_db *db, struct store_ingest *job)
+{
+	struct heed_err ignore;
+
+	/* one statement is one transaction; a failed send is retried by
+	 * store_ingest_finish */
+	job->sent = !heed_db_send(db, &st_ingest, job->params, &ignore);
+}
+
+int store_ingest_finish(struct heed_db *db, struct store_ingest *job,
+			struct store_counts *counts, struct heed_err *err)
+{
+	struct ingest_arg a = { job->params, counts };
+	int rc;
+
+	memset(counts, 0, sizeof(*counts));
+	if (job->sent) {
+		job->sent = false;
+		rc = ingest_counts(db, heed_db_collect(db, err), counts, err);
+		/* the rest are as heed_db_tx would retry them; a lost answer
+		 * may have committed, which the page's writes allow */
+		if (rc != HEED_EDBCONN && strcmp(heed_db_sqlstate(db), "40001") &&
+		    strcmp(heed_db_sqlstate(db), "40P01"))
+			return rc;
+		heed_err_clear(err);
+	}
+	return heed_db_tx(db, ingest_tx, &a, err);
 }
 
 int store_ingest(struct heed_db *db, int id, const struct heed_page *page,
 		 const char *ratelimit, int64_t sla_ms, int64_t join_ms,
 		 struct store_counts *counts, struct heed_err *err)
 {
-	char ids[16], sla[32], join[32];
-	char *items = store_page_items_json(page), *bad = store_page_bad_json(page);
-	struct ingest_arg a = {
-		{ ids, page->cursor, items, bad, sla, join, ratelimit }, counts,
-	};
+	struct store_ingest job;
 	int rc;
 
-	itoa_buf(id, ids);
-	snprintf(sla, sizeof(sla), "%lld", (long long)sla_ms);
-	snprintf(join, sizeof(join), "%lld", (long long)join_ms);
-	memset(counts, 0, sizeof(*counts));
-	rc = heed_db_tx(db, ingest_tx, &a, err);
-	free(items);
-	free(bad);
+	store_ingest_init(&job, id, page, ratelimit, sla_ms, join_ms);
+	rc = store_ingest_finish(db, &job, counts, err);
+	store_ingest_release(&job);
 	return rc;
 }
 
