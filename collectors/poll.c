@@ -303,6 +303,11 @@ static int get_bearer(struct loop *l, struct polled *p, struct pass *ps,
 		if (store_auth_save(l->db, p->id, state, &e2))
 			heed_log_warn("src=%s auth=save status=failed err=\"%s\"",
 				      p->src->name, heed_err_msg(&e2));
+		/* the next page of this cycle reuses the session: without
+		 * this it logged in again per page (Bluesky allows 300 a day) */
+		free(ps->st.auth);
+		ps->st.auth = state;
+		state = NULL;
 	}
 	free(state);
 	return rc;
