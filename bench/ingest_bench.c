@@ -5,8 +5,8 @@
  *   ingest_bench rate CONFIG EXPECTED
  *     poll every source (--once cycles) until EXPECTED mentions are stored:
  *     fetched from the fake server, classified and committed; then insert
- *     the same rows again into a copy of the table with plain multi-row
- *     INSERTs of 100 rows. Prints ingest_rate vs raw_insert.
+ *     the same rows (every column) again into a copy of the table with
+ *     plain multi-row INSERTs of 100 rows. Prints ingest_rate vs raw_insert.
  *   ingest_bench detect CONFIG EXPECTED SECONDS
  *     run the poll loop (interval from CONFIG) while posts appear on the
  *     fake over time; then the time from each post's appearance to its case
@@ -79,10 +79,18 @@ static void env_open(struct env *e, const char *cfgpath)
 	e->po.classify_arg = e->cctx;
 }
 
-/* Plain multi-row INSERTs of the stored rows into a copy of mentions: the
- * floor of what any ingest path costs on this machine. */
+/* Plain multi-row INSERTs, 100 rows a statement, of the rows ingest
+ * stored, every column it writes (raw items and reasons included, as text
+ * the server parses), into a copy of mentions with the same indexes but no
+ * foreign keys: the floor of what storing those rows costs here. */
+#define RAW_COLS 24
 static double raw_insert(PGconn *c, long *rows)
 {
+	static const char *const casts[RAW_COLS] = {
+		"", "", "::int", "", "::bigint", "", "", "::jsonb", "::timestamptz",
+		"", "", "", "::real", "", "::smallint", "", "::text[]", "::jsonb",
+		"::boolean", "", "::boolean", "::boolean", "::boolean", "::bigint",
+	};
 	PGresult *r;
 	double t0, t;
 	long n, done = 0;
@@ -90,25 +98,35 @@ static double raw_insert(PGconn *c, long *rows)
 	r = PQexec(c, "DROP TABLE IF EXISTS bench_raw;"
 		      "CREATE TABLE bench_raw (LIKE mentions INCLUDING ALL)");
 	PQclear(r);
-	r = PQexec(c, "SELECT platform, external_id || 'r', brand, text, posted_at,"
-		      " thread_key, coalesce(url, '') FROM mentions");
+	r = PQexec(c, "SELECT platform, external_id || 'r', source_id, brand, author_id,"
+		      " url, text, raw, posted_at, in_reply_to, thread_key, language,"
+		      " sentiment, sentiment_label, urgency, urgency_level, topics,"
+		      " reasons, needs_reply, needs_reply_reason, is_spam, is_own,"
+		      " mentions_account, case_id FROM mentions");
 	n = PQntuples(r);
 	t0 = now_s();
 	for (long i = 0; i < n; i += 100) {
-		const char *vals[700];
-		char sql[32768];
+		const char *vals[100 * RAW_COLS];
+		char sql[65536];
 		size_t off = 0;
 		int k = 0;
 
 		off += (size_t)snprintf(sql + off, sizeof(sql) - off,
-					"INSERT INTO bench_raw (platform, external_id, brand, text, posted_at, thread_key, url) VALUES ");
+					"INSERT INTO bench_raw (platform, external_id, source_id,"
+					" brand, author_id, url, text, raw, posted_at, in_reply_to,"
+					" thread_key, language, sentiment, sentiment_label, urgency,"
+					" urgency_level, topics, reasons, needs_reply,"
+					" needs_reply_reason, is_spam, is_own, mentions_account,"
+					" case_id) VALUES ");
 		for (long j = i; j < n && j < i + 100; j++) {
-			off += (size_t)snprintf(sql + off, sizeof(sql) - off,
-						"%s($%d,$%d,$%d,$%d,$%d::timestamptz,$%d,$%d)",
-						j > i ? "," : "", k + 1, k + 2, k + 3,
-						k + 4, k + 5, k + 6, k + 7);
-			for (int col = 0; col < 7; col++)
-				vals[k++] = PQgetvalue(r, (int)j, col);
+			for (int col = 0; col < RAW_COLS; col++) {
+				off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+							"%s$%d%s", col ? "," : j > i ? ",(" : "(",
+							k + 1, casts[col]);
+				vals[k++] = PQgetisnull(r, (int)j, col) ? NULL
+					    : PQgetvalue(r, (int)j, col);
+			}
+			off += (size_t)snprintf(sql + off, sizeof(sql) - off, ")");
 		}
 		PGresult *ins = PQexecParams(c, sql, k, NULL, vals, NULL, NULL, 0);
 

@@ -173,34 +173,28 @@ static char *since_cursor(int64_t from_ms)
 	return xasprintf("{\"since_ms\":%lld}", (long long)from_ms);
 }
 
-static int get_bearer(struct loop *l, struct polled *p,
-		      const struct store_state *st, char **bearer,
-		      struct heed_err *err)
-{
-	char *state = NULL;
-	int rc;
-
-	*bearer = NULL;
-	if (!p->src->ops->auth) {
-		if (p->src->secret)
-			*bearer = xstrdup(p->src->secret);
-		return HEED_OK;
-	}
-	rc = p->src->ops->auth(p->src, l->http, st->auth, now_ms(l), bearer,
-			       &state, err);
-	if (!rc && state) {
-		struct heed_err e2;
-
-		heed_err_clear(&e2);
-		if (store_auth_save(l->db, p->id, state, &e2))
-			heed_log_warn("src=%s auth=save status=failed err=\"%s\"",
-				      p->src->name, heed_err_msg(&e2));
-	}
-	free(state);
-	return rc;
-}
-
 enum outcome { OUT_DONE, OUT_MORE, OUT_WAIT, OUT_FAIL };
+
+/* One cycle of one source. Pages are pipelined: while the database applies
+ * one page (sent, not yet confirmed), the next is fetched and classified,
+ * so that the poller and the server work at the same time. The cursor a
+ * request starts from is the newest page's; the committed one (st) moves
+ * only when the database confirms, and a page fetched after one that
+ * failed is dropped. */
+struct pass {
+	struct store_state st;
+	struct heed_ratelimit *rl;
+	struct store_counts total;
+	bool busy;			/* a page is in flight */
+	struct store_ingest job;	/* its parameters */
+	struct heed_page sent;		/* its cursor, bad items and more */
+};
+
+/* The cursor the next request starts from. */
+static const char *ahead(const struct pass *ps)
+{
+	return ps->busy ? ps->sent.cursor : ps->st.cursor;
+}
 
 /* Record a failed or held-back cycle and schedule the next. */
 static enum outcome hold(struct loop *l, struct polled *p,
@@ -229,18 +223,107 @@ static enum outcome hold(struct loop *l, struct polled *p,
 	return OUT_FAIL;
 }
 
-/* Fetch and apply one page. cursor is replaced by the committed one. */
-static enum outcome one_page(struct loop *l, struct polled *p,
-			     struct store_state *st, struct heed_ratelimit *rl,
-			     struct store_counts *total)
+/* Wait for the page in flight, if any, and account for it: the committed
+ * cursor moves and the counts add up, or the source is held back. Returns
+ * OUT_MORE or OUT_DONE (the page's "more"; OUT_MORE when nothing was in
+ * flight), or the failure. Must run before anything else uses the
+ * database, and before a failure of a later page is recorded. */
+static enum outcome settle(struct loop *l, struct polled *p, struct pass *ps)
+{
+	struct store_counts c;
+	struct heed_err err;
+	enum outcome out;
+	int rc;
+
+	if (!ps->busy)
+		return OUT_MORE;
+	ps->busy = false;
+	heed_err_clear(&err);
+	rc = store_ingest_finish(l->db, &ps->job, &c, &err);
+	if (rc == HEED_ECONFLICT) {
+		p->owned = false;	/* a reconnect dropped our lock */
+		out = OUT_FAIL;
+		goto out_release;
+	}
+	if (rc) {
+		out = hold(l, p, STORE_ERROR, heed_err_msg(&err), ps->rl,
+			   heed_err_is_retryable(rc) ? backoff(l, 1) : l->o->backoff_max_ms);
+		goto out_release;
+	}
+	ps->st.error_streak = 0;
+	free(ps->st.cursor);
+	ps->st.cursor = xstrdup(ps->sent.cursor);
+	ps->total.inserted += c.inserted;
+	ps->total.duplicates += c.duplicates;
+	ps->total.opened += c.opened;
+	ps->total.joined += c.joined;
+	for (size_t i = 0; i < ps->sent.nbad; i++)
+		heed_log_warn("src=%s bad_item id=%s reason=\"%s\"", p->src->name,
+			      ps->sent.bad[i].id ? ps->sent.bad[i].id : "?",
+			      ps->sent.bad[i].reason);
+	heed_log_debug("src=%s page inserted=%u duplicates=%u opened=%u joined=%u bad=%zu",
+		       p->src->name, c.inserted, c.duplicates, c.opened, c.joined,
+		       ps->sent.nbad);
+	emit(l, p->src, "page", &c, (unsigned)ps->sent.nbad, 0, NULL);
+	out = ps->sent.more ? OUT_MORE : OUT_DONE;
+out_release:
+	store_ingest_release(&ps->job);
+	heed_page_release(&ps->sent);
+	return out;
+}
+
+static bool failed(enum outcome out)
+{
+	return out == OUT_WAIT || out == OUT_FAIL;
+}
+
+/* The token for the next request. A changed session is stored, after the
+ * page in flight is settled (*prev: how that went, OUT_MORE if nothing was
+ * in flight). */
+static int get_bearer(struct loop *l, struct polled *p, struct pass *ps,
+		      char **bearer, enum outcome *prev, struct heed_err *err)
+{
+	char *state = NULL;
+	int rc;
+
+	*bearer = NULL;
+	*prev = OUT_MORE;
+	if (!p->src->ops->auth) {
+		if (p->src->secret)
+			*bearer = xstrdup(p->src->secret);
+		return HEED_OK;
+	}
+	rc = p->src->ops->auth(p->src, l->http, ps->st.auth, now_ms(l), bearer,
+			       &state, err);
+	if (!rc && state) {
+		struct heed_err e2;
+
+		heed_err_clear(&e2);
+		*prev = settle(l, p, ps);
+		if (store_auth_save(l->db, p->id, state, &e2))
+			heed_log_warn("src=%s auth=save status=failed err=\"%s\"",
+				      p->src->name, heed_err_msg(&e2));
+		/* the next page of this cycle reuses the session: without
+		 * this it logged in again per page (Bluesky allows 300 a day) */
+		free(ps->st.auth);
+		ps->st.auth = state;
+		state = NULL;
+	}
+	free(state);
+	return rc;
+}
+
+/* Fetch the next page and send it to the database; the page before it is
+ * settled first (see struct pass). */
+static enum outcome one_page(struct loop *l, struct polled *p, struct pass *ps)
 {
 	struct heed_req req = { 0 };
 	struct heed_http_resp resp;
 	struct heed_page page;
-	struct store_counts c;
+	struct heed_ratelimit *rl = ps->rl;
 	struct heed_err err;
-	char *bearer = NULL, msg[300];
-	enum outcome out;
+	char *bearer = NULL, *rlj, msg[300];
+	enum outcome out, prev;
 	int64_t wait, t;
 	int rc, code;
 
@@ -249,19 +332,30 @@ static enum outcome one_page(struct loop *l, struct polled *p,
 	heed_page_init(&page);
 	t = now_ms(l);
 	wait = heed_ratelimit_wait_ms(rl, t, l->o->budget_share);
-	if (wait > 0)
+	if (wait > 0) {
+		if (failed(out = settle(l, p, ps)))
+			return out;
 		return hold(l, p, STORE_RATELIMITED, "waiting for the rate-limit window",
 			    rl, wait);
-	rc = get_bearer(l, p, st, &bearer, &err);
+	}
+	rc = get_bearer(l, p, ps, &bearer, &prev, &err);
+	if (failed(prev)) {
+		out = prev;
+		goto out_release;
+	}
 	if (rc) {
+		if (failed(out = settle(l, p, ps)))
+			goto out_release;
 		out = hold(l, p, rc == HEED_EAUTH ? STORE_AUTH : STORE_ERROR,
 			   heed_err_msg(&err), rl,
-			   heed_err_is_retryable(rc) ? backoff(l, st->error_streak)
+			   heed_err_is_retryable(rc) ? backoff(l, ps->st.error_streak)
 						     : l->o->backoff_max_ms);
 		goto out_release;
 	}
-	rc = p->src->ops->build(p->src, st->cursor, bearer, t, &req, &err);
+	rc = p->src->ops->build(p->src, ahead(ps), bearer, t, &req, &err);
 	if (rc) {
+		if (failed(out = settle(l, p, ps)))
+			goto out_release;
 		out = hold(l, p, STORE_ERROR, heed_err_msg(&err), rl, l->o->backoff_max_ms);
 		goto out_release;
 	}
@@ -270,14 +364,18 @@ static enum outcome one_page(struct loop *l, struct polled *p,
 			.headers = (const char *const *)req.headers,
 			.body = req.body, .body_len = req.body_len }, &resp, &err);
 	if (rc) {
-		st->error_streak++;
+		if (failed(out = settle(l, p, ps)))
+			goto out_release;
+		ps->st.error_streak++;
 		out = hold(l, p, STORE_ERROR, heed_err_msg(&err), rl,
-			   backoff(l, st->error_streak));
+			   backoff(l, ps->st.error_streak));
 		goto out_release;
 	}
 	heed_ratelimit_from_resp(rl, &resp, now_ms(l));
 	code = heed_http_status_code(resp.status);
 	if (code == HEED_ERATELIMIT) {
+		if (failed(out = settle(l, p, ps)))
+			goto out_release;
 		wait = heed_ratelimit_wait_ms(rl, now_ms(l), l->o->budget_share);
 		out = hold(l, p, STORE_RATELIMITED, "HTTP 429", rl, wait > 0 ? wait : 60000);
 		goto out_release;
@@ -288,66 +386,56 @@ static enum outcome one_page(struct loop *l, struct polled *p,
 		/* mark the session expired rather than forget it, so that the
 		 * next auth() refreshes instead of logging in from scratch
 		 * (Bluesky allows 300 logins a day) */
-		char *expired = st->auth ? heed_collect_state_expire(st->auth) : NULL;
+		char *expired;
 
+		if (failed(out = settle(l, p, ps)))
+			goto out_release;
+		expired = ps->st.auth ? heed_collect_state_expire(ps->st.auth) : NULL;
 		snprintf(msg, sizeof(msg), "HTTP %ld: credentials refused or expired", resp.status);
 		if (p->src->ops->auth && store_auth_save(l->db, p->id, expired, &err))
 			heed_log_warn("src=%s auth=expire status=failed", p->src->name);
-		free(st->auth);
-		st->auth = expired;
-		st->error_streak++;
+		free(ps->st.auth);
+		ps->st.auth = expired;
+		ps->st.error_streak++;
 		out = hold(l, p, STORE_AUTH, msg, rl,
-			   st->error_streak <= 1 ? 0 : backoff(l, st->error_streak));
+			   ps->st.error_streak <= 1 ? 0 : backoff(l, ps->st.error_streak));
 		goto out_release;
 	}
 	if (code) {
+		if (failed(out = settle(l, p, ps)))
+			goto out_release;
 		snprintf(msg, sizeof(msg), "HTTP %ld from %s", resp.status,
 			 p->src->ops->platform);
-		st->error_streak++;
+		ps->st.error_streak++;
 		out = hold(l, p, STORE_ERROR, msg, rl, code == HEED_EHTTP5
-			   ? backoff(l, st->error_streak) : l->o->backoff_max_ms);
+			   ? backoff(l, ps->st.error_streak) : l->o->backoff_max_ms);
 		goto out_release;
 	}
-	rc = p->src->ops->parse(p->src, st->cursor, &resp, now_ms(l), &page, &err);
+	rc = p->src->ops->parse(p->src, ahead(ps), &resp, now_ms(l), &page, &err);
 	if (rc) {
-		st->error_streak++;
+		if (failed(out = settle(l, p, ps)))
+			goto out_release;
+		ps->st.error_streak++;
 		out = hold(l, p, STORE_ERROR, heed_err_msg(&err), rl,
-			   backoff(l, st->error_streak));
+			   backoff(l, ps->st.error_streak));
 		goto out_release;
 	}
 	prepare_page(l, p->src, &page);
-	{
-		char *rlj = rl->known ? heed_ratelimit_to_json(rl) : NULL;
-
-		rc = store_ingest(l->db, p->id, &page, rlj, l->o->sla_ms,
-				  l->o->join_window_ms, &c, &err);
+	rlj = rl->known ? heed_ratelimit_to_json(rl) : NULL;
+	prev = settle(l, p, ps);
+	if (failed(prev)) {
 		free(rlj);
-	}
-	if (rc == HEED_ECONFLICT) {
-		p->owned = false;	/* a reconnect dropped our lock */
-		out = OUT_FAIL;
+		out = prev;
 		goto out_release;
 	}
-	if (rc) {
-		out = hold(l, p, STORE_ERROR, heed_err_msg(&err), rl,
-			   heed_err_is_retryable(rc) ? backoff(l, 1) : l->o->backoff_max_ms);
-		goto out_release;
-	}
-	st->error_streak = 0;
-	free(st->cursor);
-	st->cursor = xstrdup(page.cursor);
-	total->inserted += c.inserted;
-	total->duplicates += c.duplicates;
-	total->opened += c.opened;
-	total->joined += c.joined;
-	for (size_t i = 0; i < page.nbad; i++)
-		heed_log_warn("src=%s bad_item id=%s reason=\"%s\"", p->src->name,
-			      page.bad[i].id ? page.bad[i].id : "?", page.bad[i].reason);
-	heed_log_debug("src=%s page inserted=%u duplicates=%u opened=%u joined=%u bad=%zu",
-		       p->src->name, c.inserted, c.duplicates, c.opened, c.joined,
-		       page.nbad);
-	emit(l, p->src, "page", &c, (unsigned)page.nbad, 0, NULL);
-	out = page.more ? OUT_MORE : OUT_DONE;
+	store_ingest_init(&ps->job, p->id, &page, rlj, l->o->sla_ms,
+			  l->o->join_window_ms);
+	free(rlj);
+	store_ingest_send(l->db, &ps->job);
+	ps->sent = page;
+	heed_page_init(&page);
+	ps->busy = true;
+	out = ps->sent.more ? OUT_MORE : OUT_DONE;
 out_release:
 	heed_secret_free(bearer);
 	heed_req_release(&req);
@@ -380,18 +468,17 @@ static bool own(struct loop *l, struct polled *p)
 /* One cycle of one source: pages until caught up, held back or failed. */
 static void cycle(struct loop *l, struct polled *p)
 {
-	struct store_counts total = { 0 };
-	struct heed_ratelimit stored, *rl;
-	struct store_state st;
+	struct pass ps = { 0 };
+	struct heed_ratelimit stored;
 	struct heed_err err;
-	enum outcome out = OUT_MORE;
+	enum outcome out = OUT_MORE, last;
 	unsigned connects = heed_db_connects(l->db);
 	bool capped = false;
 
 	heed_err_clear(&err);
 	if (!own(l, p))
 		return;
-	if (store_source_load(l->db, p->id, &st, &err)) {
+	if (store_source_load(l->db, p->id, &ps.st, &err)) {
 		heed_log_warn("src=%s load=failed err=\"%s\"", p->src->name,
 			      heed_err_msg(&err));
 		p->failed = true;
@@ -399,36 +486,45 @@ static void cycle(struct loop *l, struct polled *p)
 	}
 	/* the stored state (another process may have written it) counts when
 	 * it holds us back longer than what this process knows */
-	heed_ratelimit_from_json(&stored, st.ratelimit);
-	rl = &p->budget->rl;
+	heed_ratelimit_from_json(&stored, ps.st.ratelimit);
+	ps.rl = &p->budget->rl;
 	if (heed_ratelimit_wait_ms(&stored, now_ms(l), l->o->budget_share) >
-	    heed_ratelimit_wait_ms(rl, now_ms(l), l->o->budget_share) || !rl->known)
-		*rl = stored;
+	    heed_ratelimit_wait_ms(ps.rl, now_ms(l), l->o->budget_share) || !ps.rl->known)
+		*ps.rl = stored;
 	if (l->o->since_ms > 0 && !p->since_applied) {
-		free(st.cursor);
-		st.cursor = since_cursor(now_ms(l) - l->o->since_ms);
+		free(ps.st.cursor);
+		ps.st.cursor = since_cursor(now_ms(l) - l->o->since_ms);
 		p->since_applied = true;
-	} else if ((!st.cursor || !strcmp(st.cursor, "{}")) && l->o->backfill_ms > 0) {
+	} else if ((!ps.st.cursor || !strcmp(ps.st.cursor, "{}")) && l->o->backfill_ms > 0) {
 		/* a new source starts [poll] backfill ago */
-		free(st.cursor);
-		st.cursor = since_cursor(now_ms(l) - l->o->backfill_ms);
+		free(ps.st.cursor);
+		ps.st.cursor = since_cursor(now_ms(l) - l->o->backfill_ms);
 	}
+	heed_page_init(&ps.sent);
 	for (unsigned n = 0; out == OUT_MORE && !stopping(l); n++) {
 		if (n >= l->o->max_pages) {
 			capped = true;	/* let the other sources have a turn */
 			break;
 		}
-		out = one_page(l, p, &st, rl, &total);
+		out = one_page(l, p, &ps);
 		if (heed_db_connects(l->db) != connects)
 			p->owned = false;	/* session locks died with it */
+	}
+	/* the last page sent is the cycle's outcome too */
+	last = settle(l, p, &ps);
+	if (heed_db_connects(l->db) != connects)
+		p->owned = false;
+	if (failed(last)) {
+		out = last;
+		capped = false;
 	}
 	if (capped) {
 		p->due_ms = now_ms(l);	/* more is waiting: come straight back */
 		out = OUT_DONE;
 	} else if (out == OUT_DONE) {
 		/* adaptive schedule within the budget */
-		int64_t iv = total.inserted ? p->interval_ms / 2 : p->interval_ms * 3 / 2;
-		int64_t pace = pace_ms(rl, l->o->budget_share);
+		int64_t iv = ps.total.inserted ? p->interval_ms / 2 : p->interval_ms * 3 / 2;
+		int64_t pace = pace_ms(ps.rl, l->o->budget_share);
 
 		if (iv < l->o->min_interval_ms)
 			iv = l->o->min_interval_ms;
@@ -443,12 +539,12 @@ static void cycle(struct loop *l, struct polled *p)
 			heed_log_warn("src=%s schedule=failed err=\"%s\"",
 				      p->src->name, heed_err_msg(&err));
 	}
-	if (out == OUT_DONE || total.inserted)
+	if (out == OUT_DONE || ps.total.inserted)
 		heed_log_info("src=%s cycle inserted=%u duplicates=%u opened=%u joined=%u next_in_ms=%lld",
-			      p->src->name, total.inserted, total.duplicates,
-			      total.opened, total.joined,
+			      p->src->name, ps.total.inserted, ps.total.duplicates,
+			      ps.total.opened, ps.total.joined,
 			      (long long)(p->due_ms - now_ms(l)));
-	store_state_release(&st);
+	store_state_release(&ps.st);
 }
 
 int heed_poll_run(struct heed_db *db, struct heed_http *http,

@@ -1,10 +1,10 @@
 /* store.c: the collectors' SQL (see store.h). Values always travel as
- * parameters; a page is one call of heed_ingest_page() (schema/0003). */
+ * parameters; a page is one call of heed_ingest_page() (schema/0003, and
+ * 0006 for the form that also stores the rate-limit state). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 
 #include "heed/clock.h"
 #include "heed/xalloc.h"
@@ -38,11 +38,7 @@ static const struct heed_stmt st_ingest = {
 	"SELECT inserted, duplicates, opened, joined FROM heed_ingest_page("
 	"$1::int, $2::jsonb, $3::jsonb, $4::jsonb,"
 	" make_interval(secs => $5::double precision / 1000),"
-	" make_interval(secs => $6::double precision / 1000))", 6, false,
-};
-static const struct heed_stmt st_ratelimit = {
-	"src_ratelimit", "UPDATE sources SET ratelimit = $2::jsonb WHERE id = $1::int",
-	2, true,
+	" make_interval(secs => $6::double precision / 1000), $7::jsonb)", 7, false,
 };
 static const struct heed_stmt st_health = {
 	"src_health",
@@ -178,141 +174,103 @@ void store_state_release(struct store_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *mention_json(const struct heed_mention *m)
-{
-	json_t *o = json_object(), *a = json_object(), *topics = json_array();
-	char when[40];
-
-	json_object_set_new(a, "id", json_string(m->author_id));
-	json_object_set_new(a, "handle", str_or_null(m->author_handle));
-	json_object_set_new(a, "name", str_or_null(m->author_name));
-	json_object_set_new(a, "followers", json_integer(m->author_followers));
-	json_object_set_new(o, "author", a);
-	json_object_set_new(o, "external_id", json_string(m->external_id));
-	json_object_set_new(o, "url", str_or_null(m->url));
-	json_object_set_new(o, "text", json_string(m->text ? m->text : ""));
-	json_object_set_new(o, "raw", m->raw ? json_loads(m->raw, 0, NULL) : json_null());
-	if (!json_object_get(o, "raw"))
-		json_object_set_new(o, "raw", json_null());
-	json_object_set_new(o, "posted_at",
-			    json_string(heed_time_format_iso8601(m->posted_at_ms, when,
-								 sizeof(when))));
-	json_object_set_new(o, "in_reply_to", str_or_null(m->in_reply_to));
-	json_object_set_new(o, "thread_key",
-			    json_string(m->thread_key ? m->thread_key : m->external_id));
-	json_object_set_new(o, "lang", str_or_null(m->lang));
-	json_object_set_new(o, "is_own", json_boolean(m->is_own));
-	json_object_set_new(o, "mentions_account", json_boolean(m->mentions_account));
-	if (m->classified) {
-		json_object_set_new(o, "sentiment", json_real(m->sentiment));
-		json_object_set_new(o, "sentiment_label", json_string(m->sentiment_label));
-		json_object_set_new(o, "urgency", json_integer(m->urgency));
-		json_object_set_new(o, "urgency_level", json_string(m->urgency_level));
-		for (size_t i = 0; m->topics && m->topics[i]; i++)
-			json_array_append_new(topics, json_string(m->topics[i]));
-		json_object_set_new(o, "reasons", m->reasons_json
-				    ? json_loads(m->reasons_json, 0, NULL) : json_null());
-		if (!json_object_get(o, "reasons"))
-			json_object_set_new(o, "reasons", json_null());
-		json_object_set_new(o, "needs_reply_reason", str_or_null(m->needs_reply_reason));
-		json_object_set_new(o, "is_spam", json_boolean(m->is_spam));
-	}
-	json_object_set_new(o, "topics", topics);
-	/* the schema forbids spam or own posts needing a reply */
-	json_object_set_new(o, "needs_reply",
-			    json_boolean(m->needs_reply && !m->is_own && !m->is_spam));
-	return o;
-}
-
-/* jansson's dump, copied to our allocator. */
-static char *dump(json_t *j)
-{
-	char *s = json_dumps(j, JSON_COMPACT), *copy;
-
-	json_decref(j);
-	if (!s)
-		return xstrdup("[]");
-	copy = xstrdup(s);
-	free(s);
-	return copy;
-}
-
-char *store_page_items_json(const struct heed_page *page)
-{
-	json_t *arr = json_array();
-
-	for (size_t i = 0; i < page->n; i++)
-		json_array_append_new(arr, mention_json(&page->items[i]));
-	return dump(arr);
-}
-
-static char *bad_json(const struct heed_page *page)
-{
-	json_t *arr = json_array();
-
-	for (size_t i = 0; i < page->nbad; i++) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "id", str_or_null(page->bad[i].id));
-		json_object_set_new(o, "reason", json_string(page->bad[i].reason));
-		json_array_append_new(arr, o);
-	}
-	return dump(arr);
-}
-
 struct ingest_arg {
-	const char *params[6];
-	const char *ratelimit;
+	const char *const *params;
 	struct store_counts *counts;
 };
 
-static int ingest_tx(struct heed_db *db, void *arg, struct heed_err *err)
+static int ingest_counts(struct heed_db *db, PGresult *res,
+			 struct store_counts *counts, struct heed_err *err)
 {
-	struct ingest_arg *a = arg;
-	const char *rp[2] = { a->params[0], a->ratelimit };
-	PGresult *res = heed_db_exec(db, &st_ingest, a->params, err);
-
 	if (!res)
 		return !strcmp(heed_db_sqlstate(db), "55P03")
 			? heed_err_set(err, HEED_ECONFLICT, "lost ownership of the source")
 			: db_code(err);
-	a->counts->inserted = (unsigned)int_col(res, 0);
-	a->counts->duplicates = (unsigned)int_col(res, 1);
-	a->counts->opened = (unsigned)int_col(res, 2);
-	a->counts->joined = (unsigned)int_col(res, 3);
+	counts->inserted = (unsigned)int_col(res, 0);
+	counts->duplicates = (unsigned)int_col(res, 1);
+	counts->opened = (unsigned)int_col(res, 2);
+	counts->joined = (unsigned)int_col(res, 3);
 	PQclear(res);
-	if (a->ratelimit) {
-		res = heed_db_exec(db, &st_ratelimit, rp, err);
-		if (!res)
-			return db_code(err);
-		PQclear(res);
-	}
 	return HEED_OK;
+}
+
+static int ingest_tx(struct heed_db *db, void *arg, struct heed_err *err)
+{
+	struct ingest_arg *a = arg;
+
+	return ingest_counts(db, heed_db_exec(db, &st_ingest, a->params, err),
+			     a->counts, err);
+}
+
+void store_ingest_init(struct store_ingest *job, int id,
+		       const struct heed_page *page, const char *ratelimit,
+		       int64_t sla_ms, int64_t join_ms)
+{
+	memset(job, 0, sizeof(*job));
+	itoa_buf(id, job->id);
+	snprintf(job->sla, sizeof(job->sla), "%lld", (long long)sla_ms);
+	snprintf(job->join, sizeof(job->join), "%lld", (long long)join_ms);
+	job->cursor = xstrdup(page->cursor);
+	job->items = store_page_items_json(page);
+	job->bad = store_page_bad_json(page);
+	job->ratelimit = ratelimit ? xstrdup(ratelimit) : NULL;
+	job->params[0] = job->id;
+	job->params[1] = job->cursor;
+	job->params[2] = job->items;
+	job->params[3] = job->bad;
+	job->params[4] = job->sla;
+	job->params[5] = job->join;
+	job->params[6] = job->ratelimit;
+}
+
+void store_ingest_release(struct store_ingest *job)
+{
+	free(job->cursor);
+	free(job->items);
+	free(job->bad);
+	free(job->ratelimit);
+	memset(job, 0, sizeof(*job));
+}
+
+void store_ingest_send(struct heed_db *db, struct store_ingest *job)
+{
+	struct heed_err ignore;
+
+	/* one statement is one transaction; a failed send is retried by
+	 * store_ingest_finish */
+	job->sent = !heed_db_send(db, &st_ingest, job->params, &ignore);
+}
+
+int store_ingest_finish(struct heed_db *db, struct store_ingest *job,
+			struct store_counts *counts, struct heed_err *err)
+{
+	struct ingest_arg a = { job->params, counts };
+	int rc;
+
+	memset(counts, 0, sizeof(*counts));
+	if (job->sent) {
+		job->sent = false;
+		rc = ingest_counts(db, heed_db_collect(db, err), counts, err);
+		/* the rest are as heed_db_tx would retry them; a lost answer
+		 * may have committed, which the page's writes allow */
+		if (rc != HEED_EDBCONN && strcmp(heed_db_sqlstate(db), "40001") &&
+		    strcmp(heed_db_sqlstate(db), "40P01"))
+			return rc;
+		heed_err_clear(err);
+	}
+	return heed_db_tx(db, ingest_tx, &a, err);
 }
 
 int store_ingest(struct heed_db *db, int id, const struct heed_page *page,
 		 const char *ratelimit, int64_t sla_ms, int64_t join_ms,
 		 struct store_counts *counts, struct heed_err *err)
 {
-	char ids[16], sla[32], join[32];
-	char *items = store_page_items_json(page), *bad = bad_json(page);
-	struct ingest_arg a = {
-		{ ids, page->cursor, items, bad, sla, join }, ratelimit, counts,
-	};
+	struct store_ingest job;
 	int rc;
 
-	itoa_buf(id, ids);
-	snprintf(sla, sizeof(sla), "%lld", (long long)sla_ms);
-	snprintf(join, sizeof(join), "%lld", (long long)join_ms);
-	memset(counts, 0, sizeof(*counts));
-	rc = heed_db_tx(db, ingest_tx, &a, err);
-	free(items);
-	free(bad);
+	store_ingest_init(&job, id, page, ratelimit, sla_ms, join_ms);
+	rc = store_ingest_finish(db, &job, counts, err);
+	store_ingest_release(&job);
 	return rc;
 }
 

@@ -42,6 +42,34 @@ int store_ingest(struct heed_db *db, int id, const struct heed_page *page,
 		 const char *ratelimit, int64_t sla_ms, int64_t join_ms,
 		 struct store_counts *counts, struct heed_err *err) HEED_MUSTCHECK;
 
+/* A page on its way to heed_ingest_page(), with its parameters built once
+ * so that a retry sends the same. Caller-owned; fields are private. */
+struct store_ingest {
+	char id[16], sla[32], join[32];
+	char *cursor, *items, *bad, *ratelimit;
+	const char *params[7];
+	bool sent;
+};
+
+/* Build job from page and the rate-limit state (JSON text or NULL): no
+ * I/O. The job keeps copies, so page may be released afterwards. */
+void store_ingest_init(struct store_ingest *job, int id,
+		       const struct heed_page *page, const char *ratelimit,
+		       int64_t sla_ms, int64_t join_ms);
+void store_ingest_release(struct store_ingest *job);
+
+/* Send job to the database without waiting for it, so that the caller can
+ * fetch and classify the next page meanwhile. Nothing else may use db
+ * until store_ingest_finish. A failed send is retried by finish. */
+void store_ingest_send(struct heed_db *db, struct store_ingest *job);
+
+/* Apply job, or collect it when sent, with the results and errors of
+ * store_ingest (a lost connection, serialization failure or deadlock is
+ * retried in a transaction, as there). */
+int store_ingest_finish(struct heed_db *db, struct store_ingest *job,
+			struct store_counts *counts, struct heed_err *err)
+	HEED_MUSTCHECK;
+
 enum store_failure { STORE_OK_ONLY, STORE_ERROR, STORE_RATELIMITED,
 		     STORE_AUTH };
 
@@ -56,7 +84,16 @@ int store_source_health(struct heed_db *db, int id, enum store_failure kind,
 int store_auth_save(struct heed_db *db, int id, const char *state,
 		    struct heed_err *err) HEED_MUSTCHECK;
 
-/* The page as the JSON array heed_ingest_page() takes (allocated). */
+/* The page's items (resp. its bad items) as the JSON array
+ * heed_ingest_page() takes; owned by the caller. Strings that are not UTF-8
+ * have U+FFFD for the bad bytes; a raw item or reasons text that fails
+ * store_json_ok() goes in as null. (collectors/pagejson.c) */
 char *store_page_items_json(const struct heed_page *page);
+char *store_page_bad_json(const struct heed_page *page);
+
+/* True when text is one JSON value that PostgreSQL's jsonb accepts:
+ * well-formed, UTF-8, no \u0000, surrogates paired, nested at most 512
+ * deep. */
+bool store_json_ok(const char *text);
 
 #endif

@@ -1,5 +1,6 @@
 /* db.c: PostgreSQL connection with retry, lazily prepared statements that
  * survive reconnects, and a retrying transaction helper (see heed/db.h). */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct heed_db {
 	unsigned connects;
 	unsigned seed;
 	bool in_tx;
+	bool sent;	/* heed_db_send's statement awaits heed_db_collect */
 	bool broken;	/* a client-side failure: reconnect before reuse */
 	char sqlstate[6];
 };
@@ -81,6 +83,7 @@ static int do_connect(struct heed_db *db, struct heed_err *err)
 			db->conn = c;
 			db->broken = false;
 			db->nprepared = 0;
+			db->sent = false;
 			db->connects++;
 			db->in_tx = false;
 			return HEED_OK;
@@ -248,6 +251,7 @@ static PGresult *exec_once(struct heed_db *db, const struct heed_stmt *st,
 	PGresult *res;
 	ExecStatusType s;
 
+	assert(!db->sent);
 	if (conn_lost(db))
 		return heed_err_set(err, HEED_EDBCONN, "%s: not connected",
 				    st->name), NULL;
@@ -287,11 +291,61 @@ PGresult *heed_db_exec(struct heed_db *db, const struct heed_stmt *st,
 	return exec_once(db, st, params, err);
 }
 
+int heed_db_send(struct heed_db *db, const struct heed_stmt *st,
+		 const char *const *params, struct heed_err *err)
+{
+	assert(!db->sent);
+	if (conn_lost(db) && !heed_db_in_tx(db) && heed_db_reconnect(db, err))
+		return err ? err->code : HEED_EDBCONN;
+	if (conn_lost(db))
+		return heed_err_set(err, HEED_EDBCONN, "%s: not connected", st->name);
+	if (prepare(db, st, err))
+		return err ? err->code : HEED_EDB;
+	if (!PQsendQueryPrepared(db->conn, st->name, st->nparams, params, NULL,
+				 NULL, 0)) {
+		db->broken = true;	/* a failed send leaves libpq's state unknown */
+		return heed_err_set(err, HEED_EDBCONN, "%s: %s", st->name,
+				    PQerrorMessage(db->conn));
+	}
+	db->sent = true;
+	return HEED_OK;
+}
+
+PGresult *heed_db_collect(struct heed_db *db, struct heed_err *err)
+{
+	PGresult *res = NULL, *more;
+	ExecStatusType s;
+
+	assert(db->sent);
+	db->sent = false;
+	/* read to the end (NULL), so that the connection is idle again and
+	 * an implicit transaction has committed; an error after the rows
+	 * (the commit failed) is the outcome */
+	while ((more = PQgetResult(db->conn))) {
+		ExecStatusType ms = PQresultStatus(more);
+
+		if (!res || (ms != PGRES_COMMAND_OK && ms != PGRES_TUPLES_OK)) {
+			PQclear(res);
+			res = more;
+		} else {
+			PQclear(more);
+		}
+	}
+	s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+		db->sqlstate[0] = '\0';
+		return res;
+	}
+	result_error(db, res, "query", err);
+	return NULL;
+}
+
 int heed_db_run(struct heed_db *db, const char *sql, struct heed_err *err)
 {
 	PGresult *res;
 	ExecStatusType s;
 
+	assert(!db->sent);
 	if (conn_lost(db) && !heed_db_in_tx(db) && heed_db_reconnect(db, err))
 		return err ? err->code : HEED_EDBCONN;
 	if (conn_lost(db))

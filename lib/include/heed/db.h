@@ -63,6 +63,19 @@ PGconn *heed_db_conn(struct heed_db *db);
 PGresult *heed_db_exec(struct heed_db *db, const struct heed_stmt *st,
 		       const char *const *params, struct heed_err *err);
 
+/* Send a prepared statement like heed_db_exec but without waiting for it,
+ * so that the caller can work while the server does; outside a transaction
+ * the statement is its own transaction. Collect the outcome with
+ * heed_db_collect before any other call on db. Never retried: a statement
+ * whose answer is lost may have committed, so the caller decides.
+ * HEED_EDBCONN when it could not be sent (nothing is then in flight). */
+int heed_db_send(struct heed_db *db, const struct heed_stmt *st,
+		 const char *const *params, struct heed_err *err) HEED_MUSTCHECK;
+
+/* Wait for the statement heed_db_send sent; its result as heed_db_exec
+ * gives it (owned by the caller), or NULL with err set. */
+PGresult *heed_db_collect(struct heed_db *db, struct heed_err *err);
+
 /* Run fixed SQL text that has no parameters (BEGIN, migration files, which
  * may hold several statements). Same result and error rules; never retried. */
 int heed_db_run(struct heed_db *db, const char *sql, struct heed_err *err)
