@@ -140,6 +140,7 @@ struct cls_req_lit {
 	char *s;
 	uint8_t conj;		/* which set, 0-7 */
 	bool word_start;	/* occurs only where a word starts (\b before) */
+	bool late;		/* searched for once all other sets are found */
 };
 
 #define PF_MAXLEN 8
@@ -170,8 +171,12 @@ struct cls_prefilter {
 	size_t n;
 	struct { uint32_t pat, next; uint8_t bit; } *pats;
 	size_t npats;
-	uint8_t *need;		/* per pattern: the bits of its sets */
+	uint8_t *need;		/* per pattern: the bits of its scanned sets */
 	size_t n_pats;
+	/* late literals, by pattern: those of pattern p are
+	 * late[late_at[p] .. late_at[p + 1]) */
+	struct cls_pf_late { uint64_t v; uint8_t len, conj, start; } *late;
+	uint32_t *late_at;
 };
 
 /* The literals of pattern (len bytes, folded syntax as in rule files).
@@ -187,9 +192,10 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 	      const uint32_t *ids, size_t n, size_t n_pats);
 void pf_release(struct cls_prefilter *pf);
 /* Set the bit in cand of every pattern a literal of each of whose sets
- * occurs in text; got is scratch of n_pats bytes. */
+ * occurs in text; got (n_pats bytes) and starts (len / 2 + 1 entries) are
+ * scratch. */
 void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
-	     uint8_t *got, uint64_t *cand);
+	     uint8_t *got, uint32_t *starts, uint64_t *cand);
 
 /* ---- the model ---- */
 
@@ -334,6 +340,8 @@ struct heed_classify_ctx {
 	pcre2_match_context *mctx;
 	uint64_t *cand;		/* candidate patterns, a bitset */
 	uint8_t *got;		/* per pattern: its literal sets found */
+	uint32_t *starts;	/* word starts in rt */
+	size_t starts_alloc;
 	uint64_t *done;		/* rules already tried, a bitset */
 	size_t cand_words, done_words;
 	pcre2_jit_stack *jit_stack;
