@@ -28,6 +28,7 @@ enum {
 	W_NEGATE = 1u << 1,	/* VADER's NEGATE list */
 	W_BOOSTER = 1u << 2,	/* booster/dampener: see booster */
 	W_PHRASE = 1u << 3,	/* first word of a multi-word entry */
+	W_IDIOM = 1u << 4,	/* first word of an idiom (vader.c) */
 };
 
 /* Languages of the stopword lists (lang.c), as bits of lex_entry.langs. */
@@ -222,8 +223,9 @@ struct heed_classifier {
 	uint64_t report_topics;	/* topics reported in verdicts */
 	char **groups;
 	size_t n_groups;
-	struct cls_idiom *idioms;
+	struct cls_idiom *idioms;	/* at most 16 */
 	size_t n_idioms;
+	uint16_t idiom3;	/* the idioms of three words, a bitset */
 	/* entries the VADER rules compare against */
 	int32_t w_but, w_kind, w_sort, w_of, w_least, w_at, w_very, w_never,
 		w_so, w_this, w_without, w_doubt, w_no, w_or, w_nor, w_just,
@@ -283,6 +285,7 @@ struct cls_tok {
 	uint8_t phrase_len;	/* tokens it covers */
 	uint8_t kind;
 	uint16_t flags;
+	uint16_t idioms;	/* idioms starting here, a bitset (vader.c) */
 };
 
 enum seg_kind { SEG_TEXT, SEG_URL, SEG_HANDLE, SEG_HASHTAG };
