@@ -360,6 +360,7 @@ void heed_classify_ctx_free(struct heed_classify_ctx *x)
 	free(x->ubuf);
 	free(x->cand);
 	free(x->got);
+	free(x->starts);
 	free(x->done);
 	free(x->hits);
 	free(x->sent);

@@ -28,6 +28,7 @@ enum {
 	W_NEGATE = 1u << 1,	/* VADER's NEGATE list */
 	W_BOOSTER = 1u << 2,	/* booster/dampener: see booster */
 	W_PHRASE = 1u << 3,	/* first word of a multi-word entry */
+	W_IDIOM = 1u << 4,	/* first word of an idiom (vader.c) */
 };
 
 /* Languages of the stopword lists (lang.c), as bits of lex_entry.langs. */
@@ -140,6 +141,7 @@ struct cls_req_lit {
 	char *s;
 	uint8_t conj;		/* which set, 0-7 */
 	bool word_start;	/* occurs only where a word starts (\b before) */
+	bool late;		/* searched for once all other sets are found */
 };
 
 #define PF_MAXLEN 8
@@ -170,8 +172,12 @@ struct cls_prefilter {
 	size_t n;
 	struct { uint32_t pat, next; uint8_t bit; } *pats;
 	size_t npats;
-	uint8_t *need;		/* per pattern: the bits of its sets */
+	uint8_t *need;		/* per pattern: the bits of its scanned sets */
 	size_t n_pats;
+	/* late literals, by pattern: those of pattern p are
+	 * late[late_at[p] .. late_at[p + 1]) */
+	struct cls_pf_late { uint64_t v; uint8_t len, conj, start; } *late;
+	uint32_t *late_at;
 };
 
 /* The literals of pattern (len bytes, folded syntax as in rule files).
@@ -187,9 +193,10 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 	      const uint32_t *ids, size_t n, size_t n_pats);
 void pf_release(struct cls_prefilter *pf);
 /* Set the bit in cand of every pattern a literal of each of whose sets
- * occurs in text; got is scratch of n_pats bytes. */
+ * occurs in text; got (n_pats bytes) and starts (len / 2 + 1 entries) are
+ * scratch. */
 void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
-	     uint8_t *got, uint64_t *cand);
+	     uint8_t *got, uint32_t *starts, uint64_t *cand);
 
 /* ---- the model ---- */
 
@@ -216,8 +223,9 @@ struct heed_classifier {
 	uint64_t report_topics;	/* topics reported in verdicts */
 	char **groups;
 	size_t n_groups;
-	struct cls_idiom *idioms;
+	struct cls_idiom *idioms;	/* at most 16 */
 	size_t n_idioms;
+	uint16_t idiom3;	/* the idioms of three words, a bitset */
 	/* entries the VADER rules compare against */
 	int32_t w_but, w_kind, w_sort, w_of, w_least, w_at, w_very, w_never,
 		w_so, w_this, w_without, w_doubt, w_no, w_or, w_nor, w_just,
@@ -277,6 +285,7 @@ struct cls_tok {
 	uint8_t phrase_len;	/* tokens it covers */
 	uint8_t kind;
 	uint16_t flags;
+	uint16_t idioms;	/* idioms starting here, a bitset (vader.c) */
 };
 
 enum seg_kind { SEG_TEXT, SEG_URL, SEG_HANDLE, SEG_HASHTAG };
@@ -334,6 +343,8 @@ struct heed_classify_ctx {
 	pcre2_match_context *mctx;
 	uint64_t *cand;		/* candidate patterns, a bitset */
 	uint8_t *got;		/* per pattern: its literal sets found */
+	uint32_t *starts;	/* word starts in rt */
+	size_t starts_alloc;
 	uint64_t *done;		/* rules already tried, a bitset */
 	size_t cand_words, done_words;
 	pcre2_jit_stack *jit_stack;

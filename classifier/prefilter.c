@@ -858,20 +858,24 @@ bool cls_literals(const char *pattern, size_t len, struct cls_req_lit **lits,
 	for (size_t i = 0; i < s.n_and; i++)
 		n_f += to_form(&s.and[i], &f[n_f]);
 	set_free(&s);
-	/* the best set, and every other one found at word starts and not
-	 * made of common words: the more sets a pattern needs, the less often
-	 * it runs, but finding "the" costs more than it saves */
+	/* the best set first, then the others: the more sets a pattern
+	 * needs, the less often it runs. Sets of common words ("the") or
+	 * found anywhere would cost the scan more than they save: they are
+	 * late, searched for only when all the others are there. */
 	while (kept < MAX_CONJ) {
 		size_t best = n_f;
+		bool late;
 
 		for (size_t i = 0; i < n_f; i++)
 			if (f[i].n && (best == n_f || form_better(&f[i], &f[best])))
 				best = i;
-		if (best == n_f || (kept && f[best].cost))
+		if (best == n_f)
 			break;
+		late = kept && (f[best].cost || f[best].score < 3);
 		out = xreallocarray(out, n_out + f[best].n, sizeof(*out));
 		for (size_t i = 0; i < f[best].n; i++) {
 			out[n_out] = f[best].l[i];
+			out[n_out].late = late;
 			out[n_out++].conj = (uint8_t)kept;
 		}
 		f[best].n = 0;
@@ -939,6 +943,8 @@ void pf_release(struct cls_prefilter *pf)
 	free(pf->pats);
 	free(pf->slot);
 	free(pf->need);
+	free(pf->late);
+	free(pf->late_at);
 	memset(pf, 0, sizeof(*pf));
 }
 
@@ -992,12 +998,28 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 	pf->pats = xcalloc(n + 1, sizeof(*pf->pats));
 	pf->need = xcalloc(n_pats + 1, sizeof(*pf->need));
 	pf->n_pats = n_pats;
+	pf->late_at = xcalloc(n_pats + 2, sizeof(*pf->late_at));
+	for (size_t i = 0; i < n; i++)
+		if (lits[i].late && ids[i] < n_pats)
+			pf->late_at[ids[i] + 2]++;
+	for (size_t p = 2; p < n_pats + 2; p++)
+		pf->late_at[p] += pf->late_at[p - 1];
+	pf->late = xcalloc(pf->late_at[n_pats + 1] + 1, sizeof(*pf->late));
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(lits[i].s);
 		uint32_t l;
 
 		if (!len || len > PF_MAXLEN || ids[i] >= n_pats)
 			continue;	/* cls_literals never gives these */
+		if (lits[i].late) {
+			struct cls_pf_late *lt = &pf->late[pf->late_at[ids[i] + 1]++];
+
+			lt->v = load8((const unsigned char *)lits[i].s, len);
+			lt->len = (uint8_t)len;
+			lt->conj = lits[i].conj;
+			lt->start = lits[i].word_start;
+			continue;
+		}
 		l = lit_of(pf, load8((const unsigned char *)lits[i].s, len),
 			   (unsigned)len, lits[i].word_start);
 		pf->pats[pf->npats].pat = ids[i];
@@ -1087,6 +1109,44 @@ static void probe_start(const struct cls_prefilter *pf, const unsigned char *t,
 	}
 }
 
+/* Is a literal of late[a, b) (one set) at t (left bytes on)? */
+static bool late_at(const struct cls_prefilter *pf, uint32_t a, uint32_t b,
+		    bool start, const unsigned char *t, size_t left)
+{
+	uint64_t w = load8(t, left);
+
+	for (uint32_t i = a; i < b; i++) {
+		const struct cls_pf_late *lt = &pf->late[i];
+
+		if (lt->start == start && lt->len <= left &&
+		    (w & pf->lenmask[lt->len]) == lt->v)
+			return true;
+	}
+	return false;
+}
+
+/* Are the late sets of pattern p in t too? starts: the n word starts.
+ * Set by set, so that the first one missing ends it. */
+static bool late_ok(const struct cls_prefilter *pf, size_t p,
+		    const unsigned char *t, size_t len, const uint32_t *starts,
+		    size_t n)
+{
+	for (uint32_t a = pf->late_at[p], b; a < pf->late_at[p + 1]; a = b) {
+		bool found = false, anywhere = false;
+
+		for (b = a; b < pf->late_at[p + 1] &&
+			    pf->late[b].conj == pf->late[a].conj; b++)
+			anywhere |= !pf->late[b].start;
+		for (size_t k = 0; k < n && !found; k++)
+			found = late_at(pf, a, b, true, t + starts[k], len - starts[k]);
+		for (size_t j = 0; anywhere && j < len && !found; j++)
+			found = late_at(pf, a, b, false, t + j, len - j);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 /* Bit i set where byte i of the 8 at t is a word byte ([0-9A-Za-z_]):
  * SWAR, so that finding word starts costs no branch per byte. */
 static inline unsigned word_bits(uint64_t x)
@@ -1116,11 +1176,11 @@ static inline uint64_t load_le(const unsigned char *t)
 }
 
 void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
-	     uint8_t *got, uint64_t *cand)
+	     uint8_t *got, uint32_t *starts, uint64_t *cand)
 {
 	const unsigned char *t = (const unsigned char *)text;
 	unsigned prev = 0;
-	size_t i = 0;
+	size_t i = 0, n = 0;
 
 	if (!pf->n)
 		return;
@@ -1128,31 +1188,41 @@ void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
 	/* word starts, eight bytes at a time, then the rest */
 	for (; i + 8 <= len; i += 8) {
 		unsigned w = word_bits(load_le(t + i));
-		unsigned starts = w & ~((w << 1) | prev);
+		unsigned ws = w & ~((w << 1) | prev);
 
 		prev = w >> 7;
-		for (; starts; starts &= starts - 1) {
-			size_t j = i + (size_t)__builtin_ctz(starts);
+		for (; ws; ws &= ws - 1) {
+			size_t j = i + (size_t)__builtin_ctz(ws);
 
+			starts[n++] = (uint32_t)j;
 			probe_start(pf, t + j, len - j, got, cand);
 		}
 	}
 	for (; i < len; i++) {
 		unsigned w = pf->word[t[i]];
 
-		if (w > prev)
+		if (w > prev) {
+			starts[n++] = (uint32_t)i;
 			probe_start(pf, t + i, len - i, got, cand);
+		}
 		prev = w;
 	}
-	if (!pf->n_any)
-		return;
-	for (i = 0; i < len; i++)
-		for (unsigned any = pf->any_first[t[i]]; any; any &= any - 1) {
-			unsigned k = (unsigned)__builtin_ctz(any);
+	if (pf->n_any)
+		for (i = 0; i < len; i++)
+			for (unsigned any = pf->any_first[t[i]]; any; any &= any - 1) {
+				unsigned k = (unsigned)__builtin_ctz(any);
 
-			if (k <= len - i)
-				confirm(pf, false, k,
-					load8(t + i, len - i) & pf->lenmask[k],
-					got, cand);
+				if (k <= len - i)
+					confirm(pf, false, k,
+						load8(t + i, len - i) & pf->lenmask[k],
+						got, cand);
+			}
+	for (size_t w = 0; w <= pf->n_pats / 64; w++)
+		for (uint64_t bits = cand[w]; bits; bits &= bits - 1) {
+			size_t p = w * 64 + (size_t)__builtin_ctzll(bits);
+
+			if (pf->late_at[p] != pf->late_at[p + 1] &&
+			    !late_ok(pf, p, t, len, starts, n))
+				cand[w] &= ~(1ull << (p % 64));
 		}
 }

@@ -104,6 +104,7 @@ void vader_setup(struct heed_classifier *c)
 	c->w_nor = intern(c, "nor");
 	c->w_just = intern(c, "just");
 	c->w_enough = intern(c, "enough");
+	_Static_assert(sizeof(idioms) / sizeof(*idioms) <= 16, "idioms fit cls_tok.idioms");
 	c->n_idioms = sizeof(idioms) / sizeof(*idioms);
 	c->idioms = xcalloc(c->n_idioms, sizeof(*c->idioms));
 	for (i = 0; i < c->n_idioms; i++) {
@@ -119,6 +120,9 @@ void vader_setup(struct heed_classifier *c)
 			d->w[k++] = lex_intern(lx, p, n);
 			p += n + (p[n] == ' ');
 		}
+		lx->e[d->w[0]].flags |= W_IDIOM;
+		if (k == 3)
+			c->idiom3 |= (uint16_t)(1u << i);
 	}
 }
 
@@ -253,8 +257,22 @@ static unsigned idiom_len(const struct cls_idiom *d)
 	return d->w[2] >= 0 ? 3 : 2;
 }
 
+/* The idioms (of len words; 0: any) that start at token j. */
+static unsigned idioms_at(const struct vctx *v, long j, unsigned len)
+{
+	unsigned m;
+
+	if (j < 0 || (size_t)j >= v->n)
+		return 0;
+	m = v->t[j].idioms;
+	return len == 3 ? m & v->c->idiom3 : len == 2 ? m & ~v->c->idiom3 : m;
+}
+
 /* VADER's idiom check around item i: an idiom ending at i or just before
- * it, or starting at i, replaces the valence; "kind of" dampens it. */
+ * it, or starting at i, replaces the valence; "kind of" dampens it. Which
+ * idioms start where is known (vader_score), so this is VADER's order of
+ * sequences and idioms on bitsets: the first idiom of the table for a
+ * sequence before i, the last one at i or around it. */
 static double idioms_check(struct vctx *v, size_t i, double val)
 {
 	const struct heed_classifier *c = v->c;
@@ -264,36 +282,28 @@ static double idioms_check(struct vctx *v, size_t i, double val)
 	};
 	double out = val;
 	long hit = -1;
-	unsigned hit_len = 0;
+	unsigned hit_len = 0, around, at;
 
 	for (size_t s = 0; s < 5 && hit < 0; s++) {
-		for (size_t k = 0; k < c->n_idioms; k++) {
-			const struct cls_idiom *d = &c->idioms[k];
+		unsigned m = idioms_at(v, (long)i + before[s][0],
+				       (unsigned)before[s][1]);
 
-			if (idiom_len(d) == (unsigned)before[s][1] &&
-			    seq(v, (long)i + before[s][0], d->w, idiom_len(d))) {
-				out = d->valence;
-				hit = (long)i + before[s][0];
-				hit_len = idiom_len(d);
-				break;
-			}
+		if (m) {
+			out = c->idioms[__builtin_ctz(m)].valence;
+			hit = (long)i + before[s][0];
+			hit_len = (unsigned)before[s][1];
 		}
 	}
-	for (size_t k = 0; k < c->n_idioms; k++) {
-		const struct cls_idiom *d = &c->idioms[k];
+	/* "to die for": the rated word in the middle (VADER's own
+	 * sequences never look there) */
+	around = idioms_at(v, (long)i - 1, 3);
+	at = idioms_at(v, (long)i, 0);
+	if (around | at) {
+		unsigned k = 31 - (unsigned)__builtin_clz(around | at);
 
-		/* "to die for": the rated word in the middle (VADER's own
-		 * sequences never look there) */
-		if (idiom_len(d) == 3 && seq(v, (long)i - 1, d->w, 3)) {
-			out = d->valence;
-			hit = (long)i - 1;
-			hit_len = 3;
-		}
-		if (seq(v, (long)i, d->w, idiom_len(d))) {
-			out = d->valence;
-			hit = (long)i;
-			hit_len = idiom_len(d);
-		}
+		out = c->idioms[k].valence;
+		hit = at >> k & 1 ? (long)i : (long)i - 1;
+		hit_len = at >> k & 1 ? idiom_len(&c->idioms[k]) : 3;
 	}
 	if (hit >= 0 && out != val)
 		reason_add(v->x, HEED_R_IDIOM, HEED_TARGET_SENTIMENT,
@@ -516,8 +526,20 @@ double vader_score(struct heed_classify_ctx *x, size_t n_extra)
 	double *sent = x->sent, sum = 0, pos = 0, neg = 0, amp, total;
 	size_t upper = 0, neu = 0, n = x->n_toks, pa, pb, ps, pe;
 
-	for (size_t i = 0; i < n; i++)
-		upper += (x->toks[i].flags & TF_UPPER) != 0;
+	for (size_t i = 0; i < n; i++) {
+		struct cls_tok *t = &x->toks[i];
+
+		upper += (t->flags & TF_UPPER) != 0;
+		t->idioms = 0;
+		if (t->entry < 0 || !(x->c->lex.e[t->entry].flags & W_IDIOM))
+			continue;
+		for (size_t k = 0; k < x->c->n_idioms; k++) {
+			const struct cls_idiom *d = &x->c->idioms[k];
+
+			if (seq(&v, (long)i, d->w, idiom_len(d)))
+				t->idioms |= (uint16_t)(1u << k);
+		}
+	}
 	v.cap_diff = upper > 0 && upper < n;
 	for (size_t i = 0; i < n; i++) {
 		struct cls_tok *t = &x->toks[i];

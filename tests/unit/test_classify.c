@@ -226,8 +226,9 @@ static int by_lit(const void *a, const void *b)
 	return x->conj != y->conj ? (int)x->conj - (int)y->conj : strcmp(x->s, y->s);
 }
 
-/* The literals of pattern as "[a] [^b] & [c]": sorted within each set,
- * sets in order, "^" where a literal only starts a word; "-" for none. */
+/* The literals of pattern as "[a] [^b] & [~c]": sorted within each set,
+ * sets in order, "^" where a literal only starts a word, "~" for a late
+ * set (searched for after the scan); "-" for none. */
 static bool lits_are(const char *pattern, const char *want)
 {
 	struct cls_req_lit *l;
@@ -239,9 +240,10 @@ static bool lits_are(const char *pattern, const char *want)
 		return !strcmp(want, "-");
 	qsort(l, n, sizeof(*l), by_lit);
 	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s[%s%s]",
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s[%s%s%s]",
 					!i ? "" : l[i].conj != l[i - 1].conj ? " & " : " ",
-					l[i].word_start ? "^" : "", l[i].s);
+					l[i].late ? "~" : "", l[i].word_start ? "^" : "",
+					l[i].s);
 	cls_literals_free(l, n);
 	if (strcmp(buf, want))
 		print_message("%s: got %s, want %s\n", pattern, buf, want);
@@ -261,13 +263,16 @@ static void prefilter_proves_literals(void **state)
 	assert_true(lits_are("(?i)x", "-"));
 	assert_true(lits_are("\\d+ (?:days|weeks)", "[^days] [^weeks]"));
 	assert_true(lits_are("(?!no )refund", "[refund]"));
-	assert_true(lits_are("a+b", "[a]"));
-	assert_true(lits_are("waiting+", "[waitin]"));
+	assert_true(lits_are("a+b", "[a] & [~b]"));
+	assert_true(lits_are("waiting+", "[waitin] & [~g]"));
 	assert_true(lits_are("[$\xe2\x82\xac]\\d", "[$] [\xe2\x82\xac]"));
 	assert_true(lits_are("\\Qx\\E", "-"));
 	assert_true(lits_are("\\?", "[?]"));
 	/* several sets, each needed: any word start is known after \s */
-	assert_true(lits_are("\\b(?:foo|b\\w+)\\s+bar", "[^bar] & [^b] [^foo]"));
+	assert_true(lits_are("\\b(?:foo|b\\w+)\\s+bar", "[^bar] & [~^b] [~^foo]"));
+	/* common words, and literals found anywhere, are searched for late */
+	assert_true(lits_are("\\bgreat\\b.*\\bthe\\b.{0,5}outage",
+			     "[^great] & [~^the] & [~outage]"));
 	assert_true(lits_are("\\bis\\s+(?:completely\\s+)?down\\b", "[^is compl] [^is down]"));
 	assert_true(lits_are("\\bdon'?t\\b.*\\bwork", "[^work] & [^don't] [^dont]"));
 	/* "/s" after a space need not start a word ('/' is none) */
