@@ -5,6 +5,8 @@
 #ifndef HEED_CLI_H
 #define HEED_CLI_H
 
+#include <signal.h>
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -58,6 +60,10 @@ void cli_http_free(struct heed_http *http);
  * keys, $HEED_DATA_DIR, or beside the binary). On failure prints the reason
  * and returns NULL; exit CLI_CONFIG. The caller frees it. */
 struct heed_classifier *cli_classifier(struct cli_ctx *ctx);
+
+/* For daemons (poll, respond): SIGINT and SIGTERM set the returned flag,
+ * which the loop polls; SIGPIPE is ignored. */
+const volatile sig_atomic_t *cli_stop_on_signals(void);
 
 /* Print the command's usage to out. */
 void cli_usage(const struct cli_cmd *cmd, FILE *out);

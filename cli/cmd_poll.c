@@ -2,7 +2,6 @@
  * classifier, then hands them to the poll loop; --once for cron, a loop
  * otherwise, --since for a backfill after downtime. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,14 +30,6 @@ const char cmd_poll_usage[] =
 	"Without --once it runs until SIGINT or SIGTERM, polling busy sources\n"
 	"sooner and quiet ones later within each platform's rate limit. Any\n"
 	"number of pollers may run: a source is polled by one at a time.\n";
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 struct run_state {
 	unsigned pages, inserted, opened, ratelimited, errors;
@@ -152,10 +143,7 @@ int cmd_poll(struct cli_ctx *ctx, int argc, char **argv)
 	po.classify_arg = cctx;
 	po.progress = progress;
 	po.progress_arg = &run;
-	po.stop = &stop_flag;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
+	po.stop = cli_stop_on_signals();
 	if (heed_poll_run(db, http, srcs, n, &po, &failed, &err)) {
 		fprintf(stderr, "heed: %s\n", heed_err_msg(&err));
 		rc = CLI_DB;

@@ -2,7 +2,6 @@
  * credentials post the replies) and the [respond] settings, then runs the
  * sending loop until stopped, or once for cron. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,14 +36,6 @@ const char cmd_respond_usage[] =
 	"\n"
 	"Without --once it runs until SIGINT or SIGTERM, woken at once when a\n"
 	"reply is queued. Any number may run: a reply is sent by one at a time.\n";
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 int cmd_respond(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -96,12 +87,9 @@ int cmd_respond(struct cli_ctx *ctx, int argc, char **argv)
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	heed_respond_opts_from_cfg(&ro, cfg);
 	ro.once = once;
-	ro.stop = &stop_flag;
+	ro.stop = cli_stop_on_signals();
 	if (!ack)
 		heed_respond_opts_release(&ro);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
 	if (heed_respond_run(db, http, srcs, n, &ro, &counts, &err)) {
 		fprintf(stderr, "heed: %s\n", heed_err_msg(&err));
 		rc = CLI_DB;

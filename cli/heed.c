@@ -2,6 +2,7 @@
  * dispatch. Commands live in cmd_<name>.c; this file owns the only process
  * state (the context built here and passed down). */
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,22 @@ struct heed_db *cli_db(struct cli_ctx *ctx)
 	if (!ctx->db)
 		fprintf(stderr, "heed: %s\n", heed_err_msg(&err));
 	return ctx->db;
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+const volatile sig_atomic_t *cli_stop_on_signals(void)
+{
+	signal(SIGINT, on_stop_signal);
+	signal(SIGTERM, on_stop_signal);
+	signal(SIGPIPE, SIG_IGN);
+	return &stop_flag;
 }
 
 struct heed_http *cli_http(struct cli_ctx *ctx)

@@ -50,7 +50,7 @@ struct heed_poll_opts {
 	heed_poll_progress_fn *progress;
 	void *progress_arg;
 	const struct heed_clock *clock;
-	volatile sig_atomic_t *stop;	/* set by a signal handler */
+	const volatile sig_atomic_t *stop;	/* set by a signal handler */
 };
 
 /* Fill opts from the [poll], [sla] and [cases] sections of cfg. The
