@@ -8,13 +8,18 @@
 #include "cli.h"
 #include "heed/db.h"
 #include "heed/migrate.h"
+#include "heed/poll.h"
+#include "heed/respond.h"
+#include "heed/source.h"
+#include "heed/xalloc.h"
 
 const char cmd_doctor_usage[] =
 	"usage: heed doctor\n"
 	"\n"
 	"Check the configuration, the database (reachable, schema migrated, the\n"
-	"role's rights) and, as they are configured, sources' credentials and\n"
-	"mail settings. Prints one OK or FAIL line per check with what to do;\n"
+	"role's rights), each [source.NAME]'s credentials, and for each brand and\n"
+	"platform it watches (or acknowledges on) the account heed respond posts\n"
+	"replies from. Prints one OK or FAIL line per check with what to do;\n"
 	"exits 1 when any check fails.\n";
 
 struct doctor {
@@ -101,10 +106,108 @@ out_free_db:
 	heed_db_free(db);
 }
 
+/* One line per source: loads (its secrets are readable) and has the
+ * credentials its platform and kind need. Sources that load go to *out
+ * (caller frees each and the array). */
+static void check_sources(struct doctor *d, const struct heed_cfg *cfg,
+			  struct heed_source ***out, size_t *nout)
+{
+	const char *const *v = heed_cfg_sections(cfg, "source", nout);
+	size_t nn = *nout;
+	char **names = xcalloc(nn + 1, sizeof(*names));
+
+	/* copied: loading a source asks for the brands' sections again */
+	for (size_t i = 0; i < nn; i++)
+		names[i] = xstrdup(v[i]);
+	*out = xcalloc(nn + 1, sizeof(**out));
+	*nout = 0;
+	if (!nn)
+		line(d, true, "sources", "none configured: heed poll has nothing to watch");
+	for (size_t i = 0; i < nn; i++) {
+		struct heed_source **one;
+		const char *lacks;
+		struct heed_err err;
+		size_t k;
+
+		heed_err_clear(&err);
+		one = heed_sources_from_cfg(cfg, names[i], &k, &err);
+		if (!one) {
+			line(d, false, "source", "%s", heed_err_msg(&err));
+			continue;
+		}
+		lacks = one[0]->ops->lacks ? one[0]->ops->lacks(one[0]) : NULL;
+		if (lacks)
+			line(d, false, "source", "%s (%s %s): needs %s", names[i],
+			     one[0]->ops->platform, one[0]->kind, lacks);
+		else
+			line(d, true, "source", "%s (%s %s, brand %s): %s", names[i],
+			     one[0]->ops->platform, one[0]->kind, one[0]->brand,
+			     one[0]->secret || one[0]->client_secret
+			     ? "credentials present" : "no credentials needed");
+		(*out)[(*nout)++] = one[0];
+		free(one);
+	}
+	for (size_t i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
+}
+
+static bool listed(const char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+/* For each brand and each platform it has a source on or acknowledges on:
+ * the account replies are posted from, or FAIL when there is none. */
+static void check_posters(struct doctor *d, const struct heed_cfg *cfg,
+			  struct heed_source *const *srcs, size_t n)
+{
+	size_t nb;
+	/* only heed_cfg_sections reuses its result, and the loop never calls it */
+	const char *const *brands = heed_cfg_sections(cfg, "brand", &nb);
+
+	for (size_t b = 0; b < nb; b++) {
+		char *sec = xasprintf("brand.%s", brands[b]);
+		size_t nack;
+		const char *const *ack = heed_cfg_list(cfg, sec, "auto_ack", &nack);
+
+		for (size_t p = 0; heed_source_ops_all[p]; p++) {
+			const char *plat = heed_source_ops_all[p]->platform;
+			const struct heed_source *poster;
+			bool watched = false, acks = listed(ack, nack, plat);
+
+			for (size_t i = 0; i < n; i++)
+				watched |= !strcmp(srcs[i]->brand, brands[b]) &&
+					   !strcmp(srcs[i]->ops->platform, plat);
+			if (!watched && !acks)
+				continue;
+			poster = heed_respond_poster(srcs, n, brands[b], plat);
+			if (!strcmp(plat, "hn"))
+				line(d, true, "replies", "%s on hn: Hacker News takes no replies from"
+				     " programs; agents answer there, then run heed record-reply",
+				     brands[b]);
+			else if (poster)
+				line(d, true, "replies", "%s on %s: posted as %s ([source.%s])",
+				     brands[b], plat, heed_respond_poster_name(poster), poster->name);
+			else
+				line(d, false, "replies", "%s on %s: no [source.*] of this brand and"
+				     " platform has credentials to post with, so replies%s stay"
+				     " queued; give one a secret_env or secret_file",
+				     brands[b], plat, acks ? " and auto_ack" : "");
+		}
+		free(sec);
+	}
+}
+
 int cmd_doctor(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct doctor d = { 0 };
+	struct heed_source **srcs;
 	struct heed_cfg *cfg;
+	size_t n;
 
 	(void)argv;
 	if (argc > 1)
@@ -117,6 +220,11 @@ int cmd_doctor(struct cli_ctx *ctx, int argc, char **argv)
 	line(&d, true, "config", "%s", heed_cfg_path(cfg) ? heed_cfg_path(cfg)
 			: "no file found ($HEED_CONFIG, ./heed.conf, /etc/heed/heed.conf); using defaults");
 	check_db(&d, cfg);
+	check_sources(&d, cfg, &srcs, &n);
+	check_posters(&d, cfg, srcs, n);
+	for (size_t i = 0; i < n; i++)
+		heed_source_free(srcs[i]);
+	free(srcs);
 	if (d.fails)
 		printf("%u check(s) failed\n", d.fails);
 	else

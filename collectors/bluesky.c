@@ -448,6 +448,13 @@ static int auth(const struct heed_source *src, struct heed_http *h,
 	return rc;
 }
 
+static const char *lacks(const struct heed_source *src)
+{
+	if (src->user && *src->user && src->secret)
+		return NULL;
+	return "user (the account's handle) and an app password (secret_env or secret_file)";
+}
+
 const struct heed_source_ops heed_ops_bluesky = {
 	.platform = "bluesky",
 	.kinds = kinds,
@@ -455,4 +462,5 @@ const struct heed_source_ops heed_ops_bluesky = {
 	.build = build,
 	.parse = parse,
 	.auth = auth,
+	.lacks = lacks,
 };

@@ -378,6 +378,14 @@ char *heed_mastodon_link_min_id(const char *link)
 	return NULL;
 }
 
+/* Hashtag timelines are public; mentions and status search need a token. */
+static const char *lacks(const struct heed_source *src)
+{
+	if (!strcmp(src->kind, "tag") || src->secret)
+		return NULL;
+	return "an access token (secret_env or secret_file)";
+}
+
 const struct heed_source_ops heed_ops_mastodon = {
 	.platform = "mastodon",
 	.kinds = kinds,
@@ -385,4 +393,5 @@ const struct heed_source_ops heed_ops_mastodon = {
 	.build = build,
 	.parse = parse,
 	.auth = NULL,
+	.lacks = lacks,
 };

@@ -603,6 +603,17 @@ static int auth(const struct heed_source *src, struct heed_http *h,
 	return rc;
 }
 
+/* An app's client credentials suffice for search and comments; the inbox
+ * (and posting replies) needs the account's own login too. */
+static const char *lacks(const struct heed_source *src)
+{
+	if (!src->client_id || !src->client_secret)
+		return "client_id and a client secret (client_secret_env or client_secret_file)";
+	if (!strcmp(src->kind, "mentions") && (!src->user || !src->secret))
+		return "user and the account's password (secret_env or secret_file)";
+	return NULL;
+}
+
 const struct heed_source_ops heed_ops_reddit = {
 	.platform = "reddit",
 	.kinds = kinds,
@@ -610,4 +621,5 @@ const struct heed_source_ops heed_ops_reddit = {
 	.build = build,
 	.parse = parse,
 	.auth = auth,
+	.lacks = lacks,
 };

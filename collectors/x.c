@@ -386,6 +386,11 @@ out_decref:
 	return rc;
 }
 
+static const char *lacks(const struct heed_source *src)
+{
+	return src->secret ? NULL : "a bearer token (secret_env or secret_file)";
+}
+
 const struct heed_source_ops heed_ops_x = {
 	.platform = "x",
 	.kinds = kinds,
@@ -393,4 +398,5 @@ const struct heed_source_ops heed_ops_x = {
 	.build = build,
 	.parse = parse,
 	.auth = NULL,
+	.lacks = lacks,
 };

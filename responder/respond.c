@@ -150,6 +150,23 @@ static struct account *account_for(struct loop *l, const char *brand, const char
 	return NULL;
 }
 
+const struct heed_source *heed_respond_poster(struct heed_source *const *srcs, size_t n,
+					      const char *brand, const char *platform)
+{
+	if (!heed_poster_find(platform))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (srcs[i]->secret && !strcmp(srcs[i]->brand, brand) &&
+		    !strcmp(srcs[i]->ops->platform, platform))
+			return srcs[i];
+	return NULL;
+}
+
+const char *heed_respond_poster_name(const struct heed_source *s)
+{
+	return s->user ? s->user : s->account ? s->account : s->name;
+}
+
 static void accounts_init(struct loop *l, struct heed_source *const *srcs, size_t n)
 {
 	l->accts = xcalloc(n ? n : 1, sizeof(*l->accts));
@@ -157,13 +174,12 @@ static void accounts_init(struct loop *l, struct heed_source *const *srcs, size_
 		const struct heed_source *s = srcs[i];
 		struct account *a;
 
-		if (!s->secret || !heed_poster_find(s->ops->platform) ||
-		    account_for(l, s->brand, s->ops->platform))
+		if (heed_respond_poster(srcs, n, s->brand, s->ops->platform) != s)
 			continue;
 		a = &l->accts[l->naccts++];
 		a->src = s;
 		a->key = xasprintf("%s %s %s", s->ops->platform, s->base_url,
-				   s->user ? s->user : s->account ? s->account : s->name);
+				   heed_respond_poster_name(s));
 		heed_ratelimit_init(&a->rl);
 	}
 }

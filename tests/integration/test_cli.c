@@ -150,6 +150,54 @@ static void doctor_fails_then_passes(void **state)
 	free(ci);
 }
 
+/* The doctor names each source's missing credentials and, per brand and
+ * platform, the account replies go out from or that there is none. */
+static void doctor_checks_sources_and_posters(void **state)
+{
+	char *dir = ht_mkdtemp("heed-cli");
+	char *path = xasprintf("%s/heed.conf", dir);
+	char *args = xasprintf("--config '%s' doctor", path);
+	const char *env = "PGHOST=/nonexistent-heed-dir HEED_DATABASE_CONNECT_RETRIES=0"
+			  " HEED_TEST_TOKEN=t0ken";
+	struct run r;
+	FILE *f = fopen(path, "w");
+	(void)state;
+
+	assert_non_null(f);
+	fputs("[brand.acme]\nauto_ack = mastodon, x\n"
+	      "[source.m-tag]\nplatform = mastodon\nkind = tag\nbrand = acme\nqueries = acme\n"
+	      "[source.m-men]\nplatform = mastodon\nkind = mentions\nbrand = acme\n"
+	      "secret_env = HEED_TEST_TOKEN\naccount = 1090\n"
+	      "[source.x-men]\nplatform = x\nkind = mentions\nbrand = acme\naccount = 16\n"
+	      "[source.b]\nplatform = bluesky\nkind = search\nbrand = acme\nqueries = acme\n"
+	      "user = acme.bsky.social\nsecret_env = HEED_TEST_UNSET_TOKEN\n"
+	      "[source.hn]\nplatform = hn\nkind = search\nbrand = acme\nqueries = acme\n", f);
+	fclose(f);
+	r = heed(env, args);
+	/* one line per source */
+	assert_non_null(strstr(r.out, "OK   source     m-tag (mastodon tag, brand acme): no credentials needed"));
+	assert_non_null(strstr(r.out, "OK   source     m-men (mastodon mentions, brand acme): credentials present"));
+	assert_non_null(strstr(r.out, "FAIL source     x-men (x mentions): needs a bearer token"));
+	assert_non_null(strstr(r.out, "FAIL source     [source.b]: "));
+	assert_non_null(strstr(r.out, "HEED_TEST_UNSET_TOKEN"));
+	assert_non_null(strstr(r.out, "OK   source     hn (hn search, brand acme): no credentials needed"));
+	/* and who posts: Mastodon has an account, X has none (and acknowledges
+	 * there), Bluesky's source did not load, Hacker News is by hand */
+	assert_non_null(strstr(r.out, "OK   replies    acme on mastodon: posted as 1090 ([source.m-men])"));
+	assert_non_null(strstr(r.out, "FAIL replies    acme on x: no [source.*] of this brand and platform"
+				      " has credentials to post with, so replies and auto_ack stay queued"));
+	assert_null(strstr(r.out, "acme on bluesky"));
+	assert_non_null(strstr(r.out, "OK   replies    acme on hn: Hacker News takes no replies"));
+	assert_null(strstr(r.out, "t0ken"));	/* secrets never printed */
+	assert_int_equal(r.status, 1);
+	free(r.out);
+	unlink(path);
+	free(args);
+	free(path);
+	ht_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +205,7 @@ int main(void)
 		cmocka_unit_test(usage_errors_exit_2),
 		cmocka_unit_test(config_errors_name_file_and_line),
 		cmocka_unit_test(doctor_fails_then_passes),
+		cmocka_unit_test(doctor_checks_sources_and_posters),
 	};
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

@@ -48,6 +48,15 @@ struct heed_respond_opts {
 	const volatile sig_atomic_t *stop;
 };
 
+/* The source whose credentials post replies for brand on platform: the
+ * first of srcs (n) of that brand and platform with credentials, where heed
+ * can post at all; NULL when there is none. Borrowed from srcs. */
+const struct heed_source *heed_respond_poster(struct heed_source *const *srcs, size_t n,
+					      const char *brand, const char *platform);
+
+/* The name an account posts as: its user, account id or source name. */
+const char *heed_respond_poster_name(const struct heed_source *s);
+
 /* Options from the [respond] section, the brands' auto_ack keys (owned by
  * o: heed_respond_opts_release) and [reply] limits. */
 void heed_respond_opts_from_cfg(struct heed_respond_opts *o, const struct heed_cfg *cfg);

@@ -112,6 +112,11 @@ struct heed_source_ops {
 	int (*auth)(const struct heed_source *src, struct heed_http *h,
 		    const char *state, int64_t now_ms, char **bearer,
 		    char **new_state, struct heed_err *err);
+
+	/* What src lacks to be let in for its kind, in words for the user
+	 * ("a bearer token (secret_env or secret_file)"), or NULL when it has
+	 * it. NULL callback: the platform needs no credentials. Pure. */
+	const char *(*lacks)(const struct heed_source *src);
 };
 
 /* Every adapter, NULL-terminated. */
