@@ -259,7 +259,7 @@ static int write_reply(struct cli_ctx *ctx, struct heed_db *db,
 		return rc;
 	/* a finished text is checked before the case is claimed; then hold
 	 * the case while the reply is written, so nobody else answers it */
-	if ((draft && !o->edit && heed_reply_check(c->platform, draft, &lim, &n, &err)) ||
+	if ((draft && !o->edit && heed_reply_check_to(c->platform, draft, c->author, &lim, &n, &err)) ||
 	    heed_queue_claim(db, c->id, o->steal, lease_ms, &err)) {
 		free(draft);
 		return view_fail(&err);
@@ -282,7 +282,7 @@ static int write_reply(struct cli_ctx *ctx, struct heed_db *db,
 	} else {
 		text = draft;
 	}
-	if (heed_reply_check(c->platform, text, &lim, &n, &err) ||
+	if (heed_reply_check_to(c->platform, text, c->author, &lim, &n, &err) ||
 	    queue_it(db, c, text, o, lease_ms, &reply_id, &err)) {
 		rc = view_fail(&err);
 		if (kept) {

@@ -1,20 +1,24 @@
 /* post_mastodon.c: a reply on Mastodon is POST /api/v1/statuses with
- * in_reply_to_id and the outbox's key as Idempotency-Key (the server keeps
+ * in_reply_to_id, the text addressed to the customer's @acct (only a mention
+ * notifies them) and the outbox's key as Idempotency-Key (the server keeps
  * it an hour; some answer a repeat with 500). The check reads the status's
  * context for a descendant with our text. */
 #include <string.h>
 
 #include "heed/html.h"
 #include "heed/json.h"
+#include "heed/reply.h"
 #include "heed/xalloc.h"
 #include "post.h"
 
 static int build_post(const struct heed_post_ctx *c, const struct heed_outgoing *o,
 		      struct heed_req *req, struct heed_err *err)
 {
-	json_t *body = json_pack("{s:s, s:s, s:s}", "status", o->text,
+	char *text = heed_reply_addressed("mastodon", o->text, o->target_author);
+	json_t *body = json_pack("{s:s, s:s, s:s}", "status", text,
 				 "in_reply_to_id", o->target_id, "visibility", "public");
 
+	free(text);
 	if (!body)
 		return heed_err_set(err, HEED_EINVAL, "mastodon: reply %lld has no text or target",
 				    (long long)o->reply_id);
@@ -69,6 +73,18 @@ static int build_check(const struct heed_post_ctx *c, const struct heed_outgoing
 	return HEED_OK;
 }
 
+/* s after its leading @mentions: the server renders a remote "@ann@host"
+ * as "@ann", so the check compares what follows them. */
+static const char *after_mentions(const char *s)
+{
+	s += strspn(s, " \t\r\n");
+	while (*s == '@') {
+		s += strcspn(s, " \t\r\n");
+		s += strspn(s, " \t\r\n");
+	}
+	return s;
+}
+
 static int parse_check(const struct heed_post_ctx *c, const struct heed_outgoing *o,
 		       const struct heed_http_resp *resp, bool *found, char **id,
 		       char **url, struct heed_err *err)
@@ -94,7 +110,7 @@ static int parse_check(const struct heed_post_ctx *c, const struct heed_outgoing
 		if (!parent || strcmp(parent, o->target_id) || !html)
 			continue;
 		text = heed_html_to_text(html, strlen(html), 1u << 20);
-		same = heed_post_same_text(text, o->text);
+		same = heed_post_same_text(after_mentions(text), after_mentions(o->text));
 		free(text);
 		if (same) {
 			rc = status_ids(d, id, url, err);

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <utf8proc.h>
 
@@ -223,6 +224,47 @@ int heed_reply_check(const char *platform, const char *text,
 		return heed_err_set(err, HEED_ETOOBIG, "the reply is %zu bytes; bluesky allows %d",
 				    len, HEED_REPLY_BLUESKY_MAX_BYTES);
 	return HEED_OK;
+}
+
+static bool handle_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '@' || c == '-';
+}
+
+/* Does text mention @handle (any case), as a whole handle? */
+static bool mentions(const char *text, const char *handle)
+{
+	size_t n = strlen(handle);
+
+	for (const char *p = strchr(text, '@'); p; p = strchr(p + 1, '@')) {
+		const char *end = p + 1 + n;
+
+		if ((p > text && handle_char(p[-1])) || strncasecmp(p + 1, handle, n))
+			continue;
+		/* "@ann" is not "@anna", nor "@ann@other.example" */
+		if (!handle_char(*end) && !(*end == '.' && handle_char(end[1])))
+			return true;
+	}
+	return false;
+}
+
+char *heed_reply_addressed(const char *platform, const char *text, const char *handle)
+{
+	if (strcmp(platform, "mastodon") || !handle || !*handle || mentions(text, handle))
+		return xstrdup(text);
+	return xasprintf("@%s %s", handle, text);
+}
+
+int heed_reply_check_to(const char *platform, const char *text, const char *handle,
+			const struct heed_reply_limits *lim, size_t *n,
+			struct heed_err *err)
+{
+	char *out = heed_reply_addressed(platform, text, handle);
+	int rc = heed_reply_check(platform, out, lim, n, err);
+
+	free(out);
+	return rc;
 }
 
 char *heed_reply_tidy(const char *text, size_t len, bool strip_comments)

@@ -494,7 +494,8 @@ static int ack_rule(struct loop *l, const struct heed_ack_rule *r, struct heed_e
 			}
 		}
 		if (heed_template_render(body, vars, 3, &text, &e) ||
-		    heed_reply_check(platform, text, &l->o->limits, NULL, &e)) {
+		    heed_reply_check_to(platform, text, PQgetvalue(due, i, 2), &l->o->limits,
+						NULL, &e)) {
 			heed_log_warn("brand=%s case=%" PRId64 " auto_ack=skipped template=%s err=\"%s\"",
 				      r->brand, case_id, r->template_name,
 				      heed_log_value(v, sizeof(v), heed_err_msg(&e)));

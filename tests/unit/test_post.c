@@ -101,6 +101,8 @@ static void mastodon_sends_the_key_and_finds_its_reply(void **state)
 		key |= !strcmp(req.headers[i], "Idempotency-Key: heed-0123456789abcdef");
 	assert_true(key);
 	assert_non_null(strstr(req.body, "\"in_reply_to_id\":\"111\""));
+	/* addressed to the customer: only a mention notifies them */
+	assert_non_null(strstr(req.body, "\"status\":\"@carol Sorry about that\""));
 	heed_req_release(&req);
 
 	assert_int_equal(parse_post(ops, &o, 200, "{\"id\":\"222\",\"url\":\"https://m.example/@acme/222\"}",
@@ -126,7 +128,9 @@ static void mastodon_sends_the_key_and_finds_its_reply(void **state)
 		"{\"ancestors\":[],\"descendants\":["
 		"{\"id\":\"300\",\"in_reply_to_id\":\"111\",\"content\":\"<p>Something else</p>\"},"
 		"{\"id\":\"301\",\"in_reply_to_id\":\"999\",\"content\":\"<p>Sorry about that</p>\"},"
-		"{\"id\":\"302\",\"in_reply_to_id\":\"111\",\"content\":\"<p>Sorry about   that</p>\",\"url\":\"u\"}]}",
+		"{\"id\":\"302\",\"in_reply_to_id\":\"111\",\"content\":\"<p><span class=\\\"h-card\\\">"
+		"<a href=\\\"https://o.example/@carol\\\" class=\\\"u-url mention\\\">@<span>carol</span></a>"
+		"</span> Sorry about   that</p>\",\"url\":\"u\"}]}",
 		&found, &id, &url), HEED_OK);
 	assert_true(found);
 	assert_string_equal(id, "302");

@@ -117,6 +117,43 @@ static void mastodon_counts_links_as_23(void **state)
 	free(big);
 }
 
+static void mastodon_replies_mention_the_customer(void **state)
+{
+	struct heed_err err;
+	char *t, *fits = rep("a", 494), *over = rep("a", 495);
+	size_t n;
+	(void)state;
+
+	t = heed_reply_addressed("mastodon", "On it!", "ann@other.example");
+	assert_string_equal(t, "@ann@other.example On it!");
+	free(t);
+	/* already mentioned (any case): unchanged */
+	t = heed_reply_addressed("mastodon", "Thanks @Ann, on it", "ann");
+	assert_string_equal(t, "Thanks @Ann, on it");
+	free(t);
+	/* a longer handle, or the same name on another server, is not them */
+	t = heed_reply_addressed("mastodon", "cc @anna and @ann@elsewhere.example", "ann");
+	assert_string_equal(t, "@ann cc @anna and @ann@elsewhere.example");
+	free(t);
+	/* no handle known, or another platform: unchanged */
+	t = heed_reply_addressed("mastodon", "On it", NULL);
+	assert_string_equal(t, "On it");
+	free(t);
+	t = heed_reply_addressed("bluesky", "On it", "ann.bsky.social");
+	assert_string_equal(t, "On it");
+	free(t);
+	/* the limit counts what goes out: "@ann " is 5 more */
+	heed_err_clear(&err);
+	assert_int_equal(heed_reply_check_to("mastodon", fits, "bob", &lim, &n, &err), HEED_OK);
+	assert_int_equal(n, 499);
+	assert_int_equal(heed_reply_check_to("mastodon", over, "bob", &lim, &n, &err), HEED_OK);
+	assert_int_equal(n, 500);
+	assert_int_equal(heed_reply_check_to("mastodon", over, "carol", &lim, NULL, &err),
+			 HEED_ETOOBIG);
+	free(fits);
+	free(over);
+}
+
 static void limits_are_configurable(void **state)
 {
 	struct heed_reply_limits small = { 10, 10, 10, 10 };
@@ -177,6 +214,7 @@ int main(void)
 		cmocka_unit_test(bluesky_allows_300_graphemes_and_3000_bytes),
 		cmocka_unit_test(x_weighs_cjk_emoji_and_links),
 		cmocka_unit_test(mastodon_counts_links_as_23),
+		cmocka_unit_test(mastodon_replies_mention_the_customer),
 		cmocka_unit_test(limits_are_configurable),
 		cmocka_unit_test(control_characters_and_empty_text_are_refused),
 		cmocka_unit_test(tidy_drops_comments_and_blank_edges),

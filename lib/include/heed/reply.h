@@ -46,6 +46,17 @@ int heed_reply_check(const char *platform, const char *text,
 		     const struct heed_reply_limits *lim, size_t *n,
 		     struct heed_err *err) HEED_MUSTCHECK;
 
+/* The text as it goes out on platform to the customer with handle (may be
+ * NULL): on Mastodon, where only a mention notifies them, "@handle " comes
+ * first unless the text mentions them already; elsewhere the reply's
+ * target notifies them and the text is unchanged. Returns a new string. */
+char *heed_reply_addressed(const char *platform, const char *text, const char *handle);
+
+/* heed_reply_check on the text as it goes out (heed_reply_addressed). */
+int heed_reply_check_to(const char *platform, const char *text, const char *handle,
+			const struct heed_reply_limits *lim, size_t *n,
+			struct heed_err *err) HEED_MUSTCHECK;
+
 /* Tidy len bytes an agent typed in an editor, as git commit does: drop
  * '\r', lines starting with '#' (when strip_comments), trailing blanks on
  * each line and blank lines at both ends. Returns an allocated string (free
