@@ -399,6 +399,14 @@ static enum outcome one_page(struct loop *l, struct polled *p, struct pass *ps)
 		ps->st.error_streak++;
 		out = hold(l, p, STORE_AUTH, msg, rl,
 			   ps->st.error_streak <= 1 ? 0 : backoff(l, ps->st.error_streak));
+		if (ps->st.error_streak <= 1 && p->src->ops->auth) {
+			/* the first refusal of a session (the server forgot
+			 * it, say after a restart) is retried at once: the
+			 * next page refreshes or logs in again. A second
+			 * refusal in a row waits as above. */
+			p->failed = false;
+			out = OUT_MORE;
+		}
 		goto out_release;
 	}
 	if (code) {

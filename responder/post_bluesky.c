@@ -88,6 +88,15 @@ static bool xrpc_error_is(const struct heed_http_resp *resp, const char *name)
 	return is;
 }
 
+/* The session was refused: expired, or unknown to the server (InvalidToken,
+ * e.g. after its restart). Either way it is renewed and the call retried,
+ * never counted against the reply. */
+static bool session_refused(const struct heed_http_resp *resp)
+{
+	return resp->status == 400 && (xrpc_error_is(resp, "ExpiredToken") ||
+				       xrpc_error_is(resp, "InvalidToken"));
+}
+
 static int record_ids(const struct heed_http_resp *resp, char **id, char **url,
 		      struct heed_err *err)
 {
@@ -113,7 +122,7 @@ static int parse_post(const struct heed_post_ctx *c, const struct heed_outgoing 
 	(void)c;
 	(void)o;
 	rc = heed_post_status("bluesky", resp, err);
-	if (rc == HEED_EHTTP && resp->status == 400 && xrpc_error_is(resp, "ExpiredToken"))
+	if (rc == HEED_EHTTP && session_refused(resp))
 		return HEED_EAUTH;
 	if (rc)
 		return rc;
@@ -159,7 +168,7 @@ static int parse_check(const struct heed_post_ctx *c, const struct heed_outgoing
 	if (resp->status == 400 && xrpc_error_is(resp, "RecordNotFound"))
 		return HEED_OK;
 	rc = heed_post_status("bluesky", resp, err);
-	if (rc == HEED_EHTTP && resp->status == 400 && xrpc_error_is(resp, "ExpiredToken"))
+	if (rc == HEED_EHTTP && session_refused(resp))
 		return HEED_EAUTH;
 	if (rc)
 		return rc;

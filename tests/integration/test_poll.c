@@ -514,6 +514,76 @@ static void postgres_restart_mid_run(void **state)
 	world_release(&w);
 }
 
+/* One poll cycle in a child, as heed poll --once; it must exit 0. */
+static void poll_once(const struct world *w)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *log = xasprintf("%s/poller.log", w->dir);
+
+		if (!freopen(log, "a", stderr))
+			_exit(126);
+		child_poll(w, true);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* Requests in the fake's log to a path containing what, answered status. */
+static size_t logged(const struct world *w, const char *what, long status)
+{
+	json_t *log = fakesrv_log_since(&w->fake, 0), *e;
+	size_t i, n = 0;
+
+	assert_non_null(log);
+	json_array_foreach(log, i, e) {
+		const char *path = json_string_value(json_object_get(e, "path"));
+
+		n += path && strstr(path, what) &&
+		     json_integer_value(json_object_get(e, "status")) == status;
+	}
+	json_decref(log);
+	return n;
+}
+
+/* A Bluesky session the server no longer knows (400 InvalidToken, as after
+ * the server restarted) is renewed in the same cycle: its refresh token is
+ * refused too, so the poller logs in afresh, and the source goes on. */
+static void forgotten_session_is_renewed(void **state)
+{
+	const char *args[] = { "--budget", "0", NULL };
+	struct world w;
+	char *text;
+	(void)state;
+
+	world_init(&w, 100, 0, args, NULL);
+	poll_once(&w);
+	assert_int_equal(db_count(&w, "SELECT count(*) FROM source_auth a JOIN sources s"
+				      " ON s.id = a.source_id WHERE s.platform = 'bluesky'"), 2);
+	/* the server restarts on a new port and forgets every session */
+	text = slurp(w.timeline);
+	assert_int_equal(fakesrv_stop(&w.fake), 0);
+	assert_int_equal(fakesrv_start(&w.fake, text, args), 0);
+	free(text);
+	write_config(&w, 0, NULL);
+	poll_once(&w);
+	/* both sources met the forgotten session, the refresh was refused,
+	 * and each logged in again once */
+	assert_true(logged(&w, "searchPosts", 400) + logged(&w, "listNotifications", 400) >= 2);
+	assert_int_equal(logged(&w, "refreshSession", 400), 2);
+	assert_int_equal(logged(&w, "createSession", 200), 2);
+	assert_true(logged(&w, "searchPosts", 200) >= 1);
+	assert_true(logged(&w, "listNotifications", 200) >= 1);
+	assert_int_equal(db_count(&w, "SELECT count(*) FROM sources WHERE platform = 'bluesky'"
+				      " AND error_streak = 0 AND auth_failures = 1"
+				      " AND last_success_at > last_error_at"), 2);
+	/* (no set check here: the restarted fake numbers its posts anew) */
+	world_release(&w);
+}
+
 /* Acceptance 5: for each header shape, tight budgets, and no request is
  * ever sent while none remain before the announced reset. */
 static void no_request_before_reset_any_shape(void **state)
@@ -568,6 +638,7 @@ int main(void)
 		cmocka_unit_test_setup(sigkill_twenty_times, setup),
 		cmocka_unit_test_setup(postgres_restart_mid_run, setup),
 		cmocka_unit_test_setup(no_request_before_reset_any_shape, setup),
+		cmocka_unit_test_setup(forgotten_session_is_renewed, setup),
 	};
 	return cmocka_run_group_tests_name("poll", tests, NULL, NULL);
 }

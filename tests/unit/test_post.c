@@ -177,6 +177,11 @@ static void bluesky_keeps_its_record_key_and_asks_for_it(void **state)
 	free(url);
 	assert_int_equal(parse_post(ops, &o, 400, "{\"error\":\"ExpiredToken\",\"message\":\"Token has expired\"}",
 				    &id, &url, &err), HEED_EAUTH);
+	/* a session the server no longer knows is renewed, not a refusal */
+	assert_int_equal(parse_post(ops, &o, 400, "{\"error\":\"InvalidToken\",\"message\":\"Token could not be verified\"}",
+				    &id, &url, &err), HEED_EAUTH);
+	assert_int_equal(parse_check(ops, &o, 400, "{\"error\":\"InvalidToken\",\"message\":\"Token could not be verified\"}",
+				     &found, &id, &url), HEED_EAUTH);
 	assert_int_equal(parse_post(ops, &o, 400, "{\"error\":\"InvalidRequest\",\"message\":\"Record/text must not be longer than 300 graphemes\"}",
 				    &id, &url, &err), HEED_EHTTP);
 	/* a repeated key: the reference PDS answers 500; the check decides */
