@@ -112,37 +112,29 @@ static inline void qf_release(struct qf *q)
  * id of the first. Priorities and deadlines vary with the index. */
 static inline long qf_cases(struct qf *q, int n, const char *platform)
 {
-	char sql[1536];
+	static const char sql[] =
+		"WITH a AS (SELECT id, row_number() OVER (ORDER BY id) AS k FROM authors"
+		"  WHERE platform = $1),"
+		" c AS (INSERT INTO cases (brand, platform, author_id, thread_key, priority,"
+		"  customer_posted_at, due_at)"
+		"  SELECT 'acme', $1, a.id, 'th-' || i || '-' || md5(random()::text),"
+		"  (i % 90)::smallint, now() - interval '5 minutes',"
+		"  now() + ((i % 50) - 5) * interval '1 minute'"
+		"  FROM generate_series(1, $2::integer) i JOIN a ON a.k = 1 + i % 50"
+		"  RETURNING id, author_id, thread_key, platform),"
+		" m AS (INSERT INTO mentions (platform, external_id, brand, author_id, text,"
+		"  posted_at, thread_key, case_id, needs_reply, sentiment, sentiment_label,"
+		"  topics, mentions_account)"
+		"  SELECT c.platform, 'post-' || c.id, 'acme', c.author_id,"
+		"  'my order ' || c.id || ' never arrived', now() - interval '5 minutes',"
+		"  c.thread_key, c.id, true, -0.5, 'negative', '{delivery}', true FROM c)"
+		" SELECT min(id) FROM c";
 	PGconn *c = ht_pg_connect(q->ci);
-	PGresult *r;
-	long first;
+	long first = ht_pg_count(c, sql, platform, ht_num(n), NULL);
 
-	snprintf(sql, sizeof(sql),
-		 "WITH a AS (SELECT id, row_number() OVER (ORDER BY id) AS k FROM authors"
-		 "  WHERE platform = '%s'),"
-		 " c AS (INSERT INTO cases (brand, platform, author_id, thread_key, priority,"
-		 "  customer_posted_at, due_at)"
-		 "  SELECT 'acme', '%s', a.id, 'th-' || i || '-' || md5(random()::text),"
-		 "  (i %% 90)::smallint, now() - interval '5 minutes',"
-		 "  now() + ((i %% 50) - 5) * interval '1 minute'"
-		 "  FROM generate_series(1, %d) i JOIN a ON a.k = 1 + i %% 50"
-		 "  RETURNING id, author_id, thread_key, platform),"
-		 " m AS (INSERT INTO mentions (platform, external_id, brand, author_id, text,"
-		 "  posted_at, thread_key, case_id, needs_reply, sentiment, sentiment_label,"
-		 "  topics, mentions_account)"
-		 "  SELECT c.platform, 'post-' || c.id, 'acme', c.author_id,"
-		 "  'my order ' || c.id || ' never arrived', now() - interval '5 minutes',"
-		 "  c.thread_key, c.id, true, -0.5, 'negative', '{delivery}', true FROM c)"
-		 " SELECT min(id) FROM c",
-		 platform, platform, n);
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "fixture: %s", PQerrorMessage(c));
-		abort();
-	}
-	first = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
 	PQfinish(c);
+	if (first < 0)
+		abort();	/* ht_pg_count said why */
 	return first;
 }
 

@@ -56,9 +56,15 @@ static void expect_state(PGconn *c, const char *role, const char *sql,
 		fail_msg("%s: '%s' gave SQLSTATE '%s', want '%s'", role, sql, got, state);
 }
 
-static char *case_sql(const char *fmt, long id)
+/* The same for sql about case id: $1 is the case, $2 is name (parameters). */
+static void expect_case(PGconn *c, const char *role, const char *sql, long id,
+			const char *name, const char *state)
 {
-	return xasprintf(fmt, id, id, id);
+	const char *got = ht_pg_try_case(c, sql, id, name);
+
+	if (strcmp(got, state))
+		fail_msg("%s: '%s' ($1 = %ld, $2 = %s) gave SQLSTATE '%s', want '%s'",
+			 role, sql, id, name ? name : "NULL", got, state);
 }
 
 /* ---- the claim statement's plan ---- */
@@ -235,7 +241,7 @@ static void each_role_is_refused_by_the_database(void **state)
 	struct heed_err err;
 	PGconn *c, *owner;
 	long id, free_id;
-	char *sql, before[512], after[512];
+	char before[512], after[512];
 	(void)state;
 
 	qf_init(&q, "roles", 2);
@@ -250,97 +256,71 @@ static void each_role_is_refused_by_the_database(void **state)
 	/* agent a: cannot act as b, nor on b's case, nor write around the functions */
 	c = qf_as(&q, q.agent[0]);
 	const char *agent_denied[] = {
-		"UPDATE cases SET claimed_by = '%2$s' WHERE id = %1$ld",
-		"UPDATE cases SET state = 'resolved', resolved_at = now() WHERE id = %1$ld",
+		"UPDATE cases SET claimed_by = $2 WHERE id = $1",
+		"UPDATE cases SET state = 'resolved', resolved_at = now() WHERE id = $1",
 		"INSERT INTO replies (case_id, platform, text, idempotency_key, agent)"
-		" VALUES (%1$ld, 'mastodon', 'x', 'k-forged', '%2$s')",
-		"INSERT INTO case_events (case_id, kind, actor) VALUES (%1$ld, 'noted', '%2$s')",
-		"UPDATE case_events SET actor = '%2$s' WHERE case_id = %1$ld",
-		"DELETE FROM replies WHERE case_id = %1$ld /* %2$s */",
-		"INSERT INTO templates (name, body) VALUES ('t%1$ld', '%2$s')",
-		"SELECT heed_q_event(%1$ld, '%2$s', 'noted', '{}')",
-		"SELECT heed_q_move(c, 'claim', '%2$s', '1 hour', '%2$s', 'claimed', NULL)"
-		" FROM cases c WHERE id = %1$ld",
-		"SELECT heed_q_expire('%2$s') /* %1$ld */",
-		"SET ROLE %2$s /* %1$ld */",
-		"SET SESSION AUTHORIZATION %2$s /* %1$ld */",
+		" VALUES ($1, 'mastodon', 'x', 'k-forged', $2)",
+		"INSERT INTO case_events (case_id, kind, actor) VALUES ($1, 'noted', $2)",
+		"UPDATE case_events SET actor = $2 WHERE case_id = $1",
+		"DELETE FROM replies WHERE case_id = $1",
+		"INSERT INTO templates (name, body) VALUES ('t' || $1, $2)",
+		"SELECT heed_q_event($1, $2, 'noted', '{}')",
+		"SELECT heed_q_move(c, 'claim', $2, '1 hour', $2, 'claimed', NULL)"
+		" FROM cases c WHERE id = $1",
+		"SELECT heed_q_expire($2)",
+		"SELECT set_config('role', $2, false)",
+		"SELECT set_config('session_authorization', $2, false)",
 	};
-	for (size_t i = 0; i < sizeof(agent_denied) / sizeof(agent_denied[0]); i++) {
-		char s[512];
-
-		snprintf(s, sizeof(s), agent_denied[i], id, q.agent[1]);
-		expect_state(c, "agent", s, DENIED);
-	}
-	sql = case_sql("SELECT heed_queue_reply(%ld, 'answering for b')", id);
-	expect_state(c, "agent", sql, "HQ001");
-	free(sql);
-	sql = case_sql("SELECT heed_resolve(%ld, true)", id);
-	expect_state(c, "agent", sql, "HQ001");
-	free(sql);
-	sql = case_sql("SELECT heed_release(%ld)", id);
-	expect_state(c, "agent", sql, "HQ001");
-	free(sql);
-	sql = case_sql("SELECT heed_renew(%ld)", id);
-	expect_state(c, "agent", sql, "HQ001");
-	free(sql);
-	sql = case_sql("SELECT heed_snooze(%ld, '1 hour')", id);
-	expect_state(c, "agent", sql, "HQ001");
-	free(sql);
-	sql = case_sql("SELECT heed_record_reply(%ld, 'https://example.com/r/1')", id);
-	expect_state(c, "agent", sql, "HQ001");
-	free(sql);
+	for (size_t i = 0; i < sizeof(agent_denied) / sizeof(agent_denied[0]); i++)
+		expect_case(c, "agent", agent_denied[i], id, q.agent[1], DENIED);
+	expect_case(c, "agent", "SELECT heed_queue_reply($1, 'answering for b')", id, NULL, "HQ001");
+	expect_case(c, "agent", "SELECT heed_resolve($1, true)", id, NULL, "HQ001");
+	expect_case(c, "agent", "SELECT heed_release($1)", id, NULL, "HQ001");
+	expect_case(c, "agent", "SELECT heed_renew($1)", id, NULL, "HQ001");
+	expect_case(c, "agent", "SELECT heed_snooze($1, '1 hour')", id, NULL, "HQ001");
+	expect_case(c, "agent", "SELECT heed_record_reply($1, 'https://example.com/r/1')", id, NULL, "HQ001");
 	PQfinish(c);
 
 	/* the poller cannot post replies (nor claim) */
 	c = qf_as(&q, q.poller);
 	const char *poller_denied[] = {
-		"SELECT heed_queue_reply(%ld, 'hi')",
-		"SELECT heed_record_reply(%ld, 'https://example.com/1')",
+		"SELECT heed_queue_reply($1, 'hi')",
+		"SELECT heed_record_reply($1, 'https://example.com/1')",
 		"SELECT * FROM heed_claim_next()",
-		"SELECT heed_claim(%ld)",
+		"SELECT heed_claim($1)",
 		"INSERT INTO replies (case_id, platform, text, idempotency_key)"
-		" VALUES (%ld, 'mastodon', 'x', 'k-poller')",
+		" VALUES ($1, 'mastodon', 'x', 'k-poller')",
 	};
-	for (size_t i = 0; i < sizeof(poller_denied) / sizeof(poller_denied[0]); i++) {
-		sql = case_sql(poller_denied[i], free_id);
-		expect_state(c, "poller", sql, DENIED);
-		free(sql);
-	}
+	for (size_t i = 0; i < sizeof(poller_denied) / sizeof(poller_denied[0]); i++)
+		expect_case(c, "poller", poller_denied[i], free_id, NULL, DENIED);
 	PQfinish(c);
 
 	/* the manager reads everything and changes nothing */
 	c = qf_as(&q, q.manager);
 	const char *manager_denied[] = {
-		"SELECT * FROM heed_claim_next()", "SELECT heed_claim(%ld)",
-		"SELECT heed_renew(%ld)", "SELECT heed_release(%ld)",
-		"SELECT heed_assign(%ld, 'nobody')", "SELECT heed_queue_reply(%ld, 'hi')",
-		"SELECT heed_record_reply(%ld, 'https://example.com/1')",
-		"SELECT heed_resolve(%ld)", "SELECT heed_reopen(%ld)",
-		"SELECT heed_snooze(%ld, '1 hour')", "SELECT heed_note(%ld, 'n')",
-		"SELECT heed_tag(%ld, '{a}')", "SELECT heed_expire_leases()",
+		"SELECT * FROM heed_claim_next()", "SELECT heed_claim($1)",
+		"SELECT heed_renew($1)", "SELECT heed_release($1)",
+		"SELECT heed_assign($1, 'nobody')", "SELECT heed_queue_reply($1, 'hi')",
+		"SELECT heed_record_reply($1, 'https://example.com/1')",
+		"SELECT heed_resolve($1)", "SELECT heed_reopen($1)",
+		"SELECT heed_snooze($1, '1 hour')", "SELECT heed_note($1, 'n')",
+		"SELECT heed_tag($1, '{a}')", "SELECT heed_expire_leases()",
 		"SELECT heed_template_add('t', 'b')", "SELECT heed_template_edit('t', 'b')",
-		"UPDATE cases SET priority = 1 WHERE id = %ld", "DELETE FROM case_events",
-		"INSERT INTO case_events (case_id, kind) VALUES (%ld, 'noted')",
+		"UPDATE cases SET priority = 1 WHERE id = $1", "DELETE FROM case_events",
+		"INSERT INTO case_events (case_id, kind) VALUES ($1, 'noted')",
 		"UPDATE templates SET body = 'x'",
 	};
-	for (size_t i = 0; i < sizeof(manager_denied) / sizeof(manager_denied[0]); i++) {
-		sql = case_sql(manager_denied[i], free_id);
-		expect_state(c, "manager", sql, DENIED);
-		free(sql);
-	}
+	for (size_t i = 0; i < sizeof(manager_denied) / sizeof(manager_denied[0]); i++)
+		expect_case(c, "manager", manager_denied[i], free_id, NULL, DENIED);
 	expect_state(c, "manager", "SELECT count(*) FROM cases", "");
 	expect_state(c, "manager", "SELECT count(*) FROM case_events", "");
-	sql = case_sql("SELECT * FROM heed_case_reply_target(%ld)", free_id);
-	expect_state(c, "manager", sql, "");
-	free(sql);
+	expect_case(c, "manager", "SELECT * FROM heed_case_reply_target($1)", free_id, NULL, "");
 	PQfinish(c);
 
 	/* the responder may end lapsed leases, and nothing an agent does */
 	c = qf_as(&q, q.responder);
 	expect_state(c, "responder", "SELECT heed_expire_leases()", "");
-	sql = case_sql("SELECT heed_queue_reply(%ld, 'hi')", free_id);
-	expect_state(c, "responder", sql, DENIED);
-	free(sql);
+	expect_case(c, "responder", "SELECT heed_queue_reply($1, 'hi')", free_id, NULL, DENIED);
 	expect_state(c, "responder", "SELECT * FROM heed_claim_next()", DENIED);
 	PQfinish(c);
 

@@ -42,18 +42,17 @@ static int setup(void **state)
 
 static long hostile_case(struct qf *q)
 {
-	char *sql;
 	long id = qf_cases(q, 1, "mastodon");
+	PGconn *c = ht_pg_connect(q->ci);
 
-	sql = xasprintf("UPDATE mentions SET text = " HOSTILE_SQL ","
-			" url = E'https://example.com/\\x1b]0;pwned-title\\x07p',"
-			" topics = ARRAY[E'del\\x1b[31mivery'], reasons = '[\"\\u001b]52;c;eA==\\u0007\"]'"
-			" WHERE case_id = %ld;"
-			"UPDATE authors SET handle = E'bad\\x1b]0;pwned-title\\x07guy',"
-			" display_name = E'Mal \\u202eyrolla\\u202c \\x1b[6n'"
-			" WHERE id = (SELECT author_id FROM cases WHERE id = %ld)", id, id);
-	ht_pg_admin(q->dbname, sql);
-	free(sql);
+	ht_pg_exec(c, "UPDATE mentions SET text = " HOSTILE_SQL ","
+		      " url = E'https://example.com/\\x1b]0;pwned-title\\x07p',"
+		      " topics = ARRAY[E'del\\x1b[31mivery'], reasons = '[\"\\u001b]52;c;eA==\\u0007\"]'"
+		      " WHERE case_id = $1", ht_num(id), NULL);
+	ht_pg_exec(c, "UPDATE authors SET handle = E'bad\\x1b]0;pwned-title\\x07guy',"
+		      " display_name = E'Mal \\u202eyrolla\\u202c \\x1b[6n'"
+		      " WHERE id = (SELECT author_id FROM cases WHERE id = $1)", ht_num(id), NULL);
+	PQfinish(c);
 	return id;
 }
 
@@ -281,11 +280,11 @@ static void watch_in_tmux(const struct tmux *t, struct qf *q, const char *env)
 	free(out);
 	/* a case opened meanwhile appears: ingest notifies heed_cases */
 	id = qf_cases(q, 1, "bluesky");
-	sql = xasprintf("UPDATE mentions SET text = 'brand new complaint %ld' WHERE case_id = %ld;"
-			"NOTIFY heed_cases, 'acme'", id, id);
-	ht_pg_admin(q->dbname, sql);
-	free(sql);
 	sql = xasprintf("brand new complaint %ld", id);
+	PGconn *c = ht_pg_connect(q->ci);
+	ht_pg_exec(c, "UPDATE mentions SET text = $2 WHERE case_id = $1", ht_num(id), sql, NULL);
+	ht_pg_exec(c, "SELECT pg_notify('heed_cases', 'acme')", NULL);
+	PQfinish(c);
 	free(screen_with(t, "watch", sql));
 	free(sql);
 	assert_int_equal(tmux(t, NULL, "send-keys -t watch C-c"), 0);

@@ -173,10 +173,10 @@ const char *ht_num(long long v)
 	return b;
 }
 
-const char *ht_pg_try(PGconn *c, const char *sql)
+/* The SQLSTATE of r's error, "" when it succeeded; clears r. */
+static const char *state_of(PGresult *r)
 {
 	static char state[6];
-	PGresult *r = PQexec(c, sql);
 	ExecStatusType s = PQresultStatus(r);
 	const char *e;
 
@@ -187,6 +187,21 @@ const char *ht_pg_try(PGconn *c, const char *sql)
 	}
 	PQclear(r);
 	return state;
+}
+
+const char *ht_pg_try(PGconn *c, const char *sql)
+{
+	return state_of(PQexec(c, sql));
+}
+
+const char *ht_pg_try_case(PGconn *c, const char *sql, long long case_id,
+			   const char *name)
+{
+	/* typed, so that a statement may leave either unused */
+	const Oid types[] = { 20 /* int8 */, 25 /* text */ };
+	const char *params[] = { ht_num(case_id), name };
+
+	return state_of(PQexecParams(c, sql, 2, types, params, NULL, NULL, 0));
 }
 
 int ht_pg_cluster(const char *verb, bool background)

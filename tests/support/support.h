@@ -48,6 +48,11 @@ const char *ht_pg_try(PGconn *c, const char *sql);
 void ht_pg_exec(PGconn *c, const char *sql, ...);
 long ht_pg_count(PGconn *c, const char *sql, ...);
 
+/* ht_pg_try for sql about one case: $1 is case_id (bigint) and $2 is name
+ * (text, may be NULL), as parameters; either may go unused. */
+const char *ht_pg_try_case(PGconn *c, const char *sql, long long case_id,
+			   const char *name);
+
 /* A number as text for a parameter; one of 16 rotating static buffers. */
 const char *ht_num(long long v);
 
