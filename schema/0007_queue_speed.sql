@@ -8,7 +8,22 @@
 -- (claimed -> waiting -> resolved), and the second UPDATE of a row version
 -- our own transaction created also re-checked the author's foreign key,
 -- which locks the authors row (WAL, and contention on a shared customer).
+-- And the outbox wake-up moves out of the agent's reply transaction: a
+-- commit that NOTIFYs holds the cluster-wide notify lock through its WAL
+-- flush, so agents' reply commits queued behind each other (the bench's
+-- dominant wait, Lock:object, at 4 and 16 agents; queue study pitfall 3).
 -- 0006 is reserved for another change; the numbers need not be contiguous.
+
+-- Only replies nobody wakes the responder for after commit notify in the
+-- inserting transaction: automatic acknowledgements (queued by one
+-- responder, maybe posted by another). A human reply's wake-up is sent by
+-- heed_queue_reply() in responder/queue.c in its own transaction, which
+-- writes no WAL and so never waits for a flush while holding the lock. A
+-- lost wake-up only delays the reply to the responder's next poll.
+DROP TRIGGER replies_outbox_notify ON replies;
+CREATE TRIGGER replies_outbox_notify AFTER INSERT ON replies
+	FOR EACH ROW WHEN (NEW.kind <> 'human' AND NEW.state = 'queued')
+	EXECUTE FUNCTION heed_outbox_notify();
 
 -- Queue a reply (see 0004): the same checks in the same order, then the
 -- reply, the case's move and its events in ONE statement. With p_resolve
