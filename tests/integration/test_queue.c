@@ -591,7 +591,7 @@ static void transitions_agree_with_the_checks(void **state)
 		PGresult *r;
 
 		ht_pg_exec(c, "BEGIN", NULL);
-		ht_pg_exec(c, "UPDATE cases SET state = $2,"
+		ht_pg_exec(c, "UPDATE cases SET state = $2::text,"
 			      " claimed_by = CASE WHEN $2 = 'claimed' THEN 'someone' END,"
 			      " claimed_at = CASE WHEN $2 = 'claimed' THEN now() END,"
 			      " lease_until = CASE WHEN $2 = 'claimed' THEN now() + interval '1 hour' END,"
