@@ -56,7 +56,10 @@ static void quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
-static void admin(const char *dbname, const char *sql)
+/* Run sql as the superuser on dbname: with n parameters as one statement,
+ * without as a script. Dies on an error. */
+static void admin_with(const char *dbname, const char *sql, int n,
+		       const char *const *params)
 {
 	char ci[128];
 	PGconn *c;
@@ -67,11 +70,16 @@ static void admin(const char *dbname, const char *sql)
 	if (PQstatus(c) != CONNECTION_OK)
 		die("connect", PQerrorMessage(c));
 	PQsetNoticeProcessor(c, quiet, NULL);
-	r = PQexec(c, sql);
+	r = n ? PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0) : PQexec(c, sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
 		die(sql, PQerrorMessage(c));
 	PQclear(r);
 	PQfinish(c);
+}
+
+static void admin(const char *dbname, const char *sql)
+{
+	admin_with(dbname, sql, 0, NULL);
 }
 
 static struct heed_db *open_as(const char *user)
@@ -94,27 +102,29 @@ static struct heed_db *open_as(const char *user)
  * the same depth with the same partial index shape. */
 static void fill(void)
 {
-	char sql[2048];
+	char run[24], depth[16];
+	const char *params[] = { run, depth };
 
+	snprintf(run, sizeof(run), "%lld", (long long)now_us());
+	snprintf(depth, sizeof(depth), "%d", DEPTH);
+	admin(DBNAME, "TRUNCATE bench_bare");
+	admin_with(DBNAME,
+		   "INSERT INTO bench_bare (priority, due_at)"
+		   " SELECT (i % 100)::smallint, now() + (i % 1800) * interval '1 second'"
+		   " FROM generate_series(1, $1::integer) i", 1, params + 1);
+	admin_with(DBNAME,
+		   "INSERT INTO cases (brand, platform, author_id, thread_key, priority,"
+		   " customer_posted_at, due_at)"
+		   " SELECT 'acme', 'mastodon', 1 + i % 1000, 'b' || i || '-' || $1,"
+		   " (i % 100)::smallint, now(), now() + (i % 1800) * interval '1 second'"
+		   " FROM generate_series(1, $2::integer) i", 2, params);
 	admin(DBNAME,
-	      "TRUNCATE bench_bare;"
-	      "INSERT INTO bench_bare (priority, due_at)"
-	      " SELECT (i % 100)::smallint, now() + (i % 1800) * interval '1 second'"
-	      " FROM generate_series(1, 100000) i;");
-	snprintf(sql, sizeof(sql),
-		 "INSERT INTO cases (brand, platform, author_id, thread_key, priority,"
-		 " customer_posted_at, due_at)"
-		 " SELECT 'acme', 'mastodon', 1 + i %% 1000, 'b' || i || '-' || %lld,"
-		 " (i %% 100)::smallint, now(), now() + (i %% 1800) * interval '1 second'"
-		 " FROM generate_series(1, %d) i;"
-		 "INSERT INTO mentions (platform, external_id, brand, author_id, text,"
-		 " posted_at, thread_key, case_id, sentiment, sentiment_label, topics, needs_reply)"
-		 " SELECT 'mastodon', 'm' || c.id, 'acme', c.author_id,"
-		 " 'my order never arrived, case ' || c.id, now(), c.thread_key, c.id,"
-		 " -0.5, 'negative', '{delivery}', true"
-		 " FROM cases c WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.case_id = c.id);",
-		 (long long)now_us(), DEPTH);
-	admin(DBNAME, sql);
+	      "INSERT INTO mentions (platform, external_id, brand, author_id, text,"
+	      " posted_at, thread_key, case_id, sentiment, sentiment_label, topics, needs_reply)"
+	      " SELECT 'mastodon', 'm' || c.id, 'acme', c.author_id,"
+	      " 'my order never arrived, case ' || c.id, now(), c.thread_key, c.id,"
+	      " -0.5, 'negative', '{delivery}', true"
+	      " FROM cases c WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.case_id = c.id)");
 	admin(DBNAME, "VACUUM ANALYZE");
 	admin(DBNAME, "CHECKPOINT");
 }
