@@ -39,6 +39,7 @@ struct polled {
 	int64_t interval_ms;	/* adaptive */
 	bool since_applied;
 	bool failed;
+	unsigned page_size;	/* 0, or what is left after oversized pages */
 };
 
 struct loop {
@@ -313,6 +314,20 @@ static int get_bearer(struct loop *l, struct polled *p, struct pass *ps,
 	return rc;
 }
 
+/* A page bigger than [http] max_body: ask for half as many items from now
+ * on (down to one). False when there is nothing left to halve. */
+static bool shrink_pages(struct polled *p)
+{
+	unsigned now = p->page_size ? p->page_size
+		       : p->src->page_size ? p->src->page_size : 100;
+
+	if (now <= 1)
+		return false;
+	p->page_size = now / 2;
+	heed_log_warn("src=%s page_size=%u reason=oversized", p->src->name, p->page_size);
+	return true;
+}
+
 /* Fetch the next page and send it to the database; the page before it is
  * settled first (see struct pass). */
 static enum outcome one_page(struct loop *l, struct polled *p, struct pass *ps)
@@ -321,6 +336,7 @@ static enum outcome one_page(struct loop *l, struct polled *p, struct pass *ps)
 	struct heed_http_resp resp;
 	struct heed_page page;
 	struct heed_ratelimit *rl = ps->rl;
+	struct heed_source view;
 	struct heed_err err;
 	char *bearer = NULL, *rlj, msg[300];
 	enum outcome out, prev;
@@ -352,7 +368,12 @@ static enum outcome one_page(struct loop *l, struct polled *p, struct pass *ps)
 						     : l->o->backoff_max_ms);
 		goto out_release;
 	}
-	rc = p->src->ops->build(p->src, ahead(ps), bearer, t, &req, &err);
+	/* the source as configured, with fewer items a page after oversized
+	 * ones (sources are immutable; this copy shares its strings) */
+	view = *p->src;
+	if (p->page_size)
+		view.page_size = p->page_size;
+	rc = p->src->ops->build(&view, ahead(ps), bearer, t, &req, &err);
 	if (rc) {
 		if (failed(out = settle(l, p, ps)))
 			goto out_release;
@@ -367,6 +388,14 @@ static enum outcome one_page(struct loop *l, struct polled *p, struct pass *ps)
 		if (failed(out = settle(l, p, ps)))
 			goto out_release;
 		ps->st.error_streak++;
+		if (rc == HEED_ETOOBIG && shrink_pages(p)) {
+			/* asked for again at once, smaller: the cursor has not
+			 * moved, so nothing is skipped */
+			(void)hold(l, p, STORE_ERROR, heed_err_msg(&err), rl, 0);
+			p->failed = false;
+			out = OUT_MORE;
+			goto out_release;
+		}
 		out = hold(l, p, STORE_ERROR, heed_err_msg(&err), rl,
 			   backoff(l, ps->st.error_streak));
 		goto out_release;
@@ -419,7 +448,7 @@ static enum outcome one_page(struct loop *l, struct polled *p, struct pass *ps)
 			   ? backoff(l, ps->st.error_streak) : l->o->backoff_max_ms);
 		goto out_release;
 	}
-	rc = p->src->ops->parse(p->src, ahead(ps), &resp, now_ms(l), &page, &err);
+	rc = p->src->ops->parse(&view, ahead(ps), &resp, now_ms(l), &page, &err);
 	if (rc) {
 		if (failed(out = settle(l, p, ps)))
 			goto out_release;

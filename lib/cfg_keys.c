@@ -25,7 +25,8 @@ const struct heed_cfg_key heed_cfg_keys[] = {
 	{ "http", "timeout", HEED_CFG_DURATION, "30s", 0.1, 600, NULL, R,
 	  "give up a whole request (connect, send, receive) after this long" },
 	{ "http", "max_body", HEED_CFG_SIZE, "8M", 1024, 1073741824.0, NULL, R,
-	  "largest response body accepted; larger ones are cut off and refused" },
+	  "largest response body accepted; larger ones are refused (the poller then"
+	  " asks that source for half as many items a page)" },
 	{ "http", "user_agent", HEED_CFG_STR, "heed/0.1", 0, 0, NULL, R,
 	  "User-Agent sent to platforms (Reddit wants platform:app:version (by /u/you))" },
 

@@ -42,7 +42,12 @@ struct world {
 	char *cfgpath;
 	char *timeline;
 	unsigned nposts;
+	size_t max_body;	/* the poller's [http] max_body; 0: default */
 };
+
+/* Characters of filler after each post's text (write_timeline), for the
+ * test of pages bigger than max_body; 0 elsewhere. */
+static unsigned timeline_pad;
 
 /* ---- the stand-in classifier --------------------------------------------
  * Deterministic and independent of the real classifier: a post needs a
@@ -100,9 +105,9 @@ static unsigned write_timeline(const char *path, unsigned per_platform)
 			}
 			fprintf(f, "{\"platform\":\"%s\",\"id\":\"p%u\",\"at\":%.3f,"
 				"\"author\":{\"id\":\"a%u\",\"handle\":\"user%u\",\"name\":\"User %u\",\"followers\":%u},"
-				"\"text\":\"%s %u\",\"lang\":\"en\",\"channels\":[%s]",
+				"\"text\":\"%s %u%*s\",\"lang\":\"en\",\"channels\":[%s]",
 				pl, i, at, author, author, author, author * 10,
-				texts[i % 6], i, ch);
+				texts[i % 6], i, (int)timeline_pad, "", ch);
 			if (i % 3)	/* replies in threads of three */
 				fprintf(f, ",\"reply_to\":\"p%u\",\"thread\":\"p%u\",\"kind\":\"comment\"",
 					thread * 3, thread * 3);
@@ -238,7 +243,8 @@ static void child_poll(const struct world *w, bool once)
 	db = heed_db_open(&o, &err);
 	if (!db || heed_http_global_init() ||
 	    !(http = heed_http_new(&(struct heed_http_opts){ .timeout_ms = 3000,
-							     .connect_timeout_ms = 1000 }, &err))) {
+							     .connect_timeout_ms = 1000,
+							     .max_body = w->max_body }, &err))) {
 		fprintf(stderr, "child: %s\n", heed_err_msg(&err));
 		_exit(4);
 	}
@@ -584,6 +590,32 @@ static void forgotten_session_is_renewed(void **state)
 	world_release(&w);
 }
 
+/* Pages bigger than [http] max_body (long posts): the poller asks for fewer
+ * items a page until they fit, and loses nothing. */
+static void oversized_pages_shrink(void **state)
+{
+	const char *args[] = { "--budget", "0", NULL };
+	struct world w;
+	char *log, *text;
+	pid_t pid;
+	(void)state;
+
+	timeline_pad = 3000;
+	world_init(&w, 100, 0, args, NULL);
+	timeline_pad = 0;
+	w.max_body = 64 * 1024;	/* about 15 padded posts */
+	pid = spawn_poller(&w);
+	assert_true(wait_all_stored(&w, w.nposts - 10, 60));
+	stop_poller(pid, SIGTERM);
+	check_world(&w, w.nposts - 10);
+	log = xasprintf("%s/poller.log", w.dir);
+	text = slurp(log);
+	assert_non_null(strstr(text, "reason=oversized"));	/* it did shrink */
+	free(text);
+	free(log);
+	world_release(&w);
+}
+
 /* Acceptance 5: for each header shape, tight budgets, and no request is
  * ever sent while none remain before the announced reset. */
 static void no_request_before_reset_any_shape(void **state)
@@ -639,6 +671,7 @@ int main(void)
 		cmocka_unit_test_setup(postgres_restart_mid_run, setup),
 		cmocka_unit_test_setup(no_request_before_reset_any_shape, setup),
 		cmocka_unit_test_setup(forgotten_session_is_renewed, setup),
+		cmocka_unit_test_setup(oversized_pages_shrink, setup),
 	};
 	return cmocka_run_group_tests_name("poll", tests, NULL, NULL);
 }
