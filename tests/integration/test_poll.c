@@ -234,6 +234,9 @@ static void child_poll(const struct world *w, bool once)
 	struct heed_db_opts o = { .conninfo = w->conninfo, .retries = 60,
 				  .retry_max_wait_ms = 500, .application_name = "test_poll" };
 
+	/* first: a SIGTERM that comes while it starts up (all stored
+	 * already) must still end it cleanly */
+	signal(SIGTERM, child_on_term);
 	heed_err_clear(&err);
 	cfg = heed_cfg_load(heed_cfg_keys, w->cfgpath, environ, &err);
 	if (!cfg || !(srcs = heed_sources_from_cfg(cfg, NULL, &n, &err))) {
@@ -252,7 +255,6 @@ static void child_poll(const struct world *w, bool once)
 	po.once = once;
 	po.classify = test_classify;
 	po.stop = &child_stop;
-	signal(SIGTERM, child_on_term);
 	if (heed_poll_run(db, http, srcs, n, &po, &failed, &err))
 		_exit(5);
 	heed_http_free(http);
