@@ -223,10 +223,12 @@ void heed_sweep_load(struct heed_sweep *s, const json_t *c, int64_t from)
 enum heed_sweep_seen heed_sweep_check(struct heed_sweep *s, int64_t t,
 				      const char *id)
 {
-	if (t < s->wm) {
+	if (t < s->wm - s->overlap) {
 		s->reached = true;
 		return HEED_SWEEP_OLD;
 	}
+	if (t < s->wm)
+		return HEED_SWEEP_NEW;	/* in the overlap: the mark stays */
 	if (t == s->wm && heed_collect_ids_has(s->ids, id))
 		return HEED_SWEEP_SEEN;
 	if (!s->any || t > s->top) {

@@ -92,13 +92,18 @@ struct heed_sweep {
 	bool any;		/* a new item was seen in this sweep */
 	int64_t top;		/* its newest time key */
 	json_t *top_ids;	/* owned: ids at top */
-	bool reached;		/* an item older than wm was seen */
+	bool reached;		/* an item older than wm - overlap was seen */
+	int64_t overlap;	/* 0, or how far below wm items are taken
+				 * again (sent to the database, which keeps
+				 * one copy): for listings that show posts
+				 * late, so that none falls below the mark */
 };
 
 enum heed_sweep_seen {
 	HEED_SWEEP_NEW,		/* keep it */
 	HEED_SWEEP_SEEN,	/* at the watermark, already stored */
-	HEED_SWEEP_OLD,		/* older than the watermark: the sweep is done */
+	HEED_SWEEP_OLD,		/* older than the watermark (less the overlap):
+				 * the sweep is done */
 };
 
 /* Read the sweep from cursor c; a cursor without "wm" starts at from. */

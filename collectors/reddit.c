@@ -30,6 +30,10 @@
 #define ANCHORS 4		/* fallback anchors kept while sweeping */
 #define RESTARTS 2		/* sweeps restarted from the top, at most */
 #define TOKEN_MARGIN_MS 60000
+/* Search lags real time (a post can show up after newer ones were read):
+ * each search sweep reads this far below its watermark again, and the
+ * database keeps one copy of what it had. */
+#define SEARCH_LAG_MS (15 * 60000LL)
 
 enum kind { SEARCH, COMMENTS, MENTIONS };
 
@@ -451,6 +455,8 @@ static int parse(const struct heed_source *src, const char *cursor,
 	if (!c)
 		return HEED_EINVAL;
 	heed_sweep_load(&sw, c, heed_collect_cursor_from(c, now_ms));
+	if (k == SEARCH)
+		sw.overlap = SEARCH_LAG_MS;
 	root = heed_json_parse(heed_buf_str(&resp->body), heed_buf_len(&resp->body),
 			       HEED_HTTP_MAX_BODY, err);
 	data = heed_json_obj(root, "data");

@@ -285,6 +285,18 @@ static void sim_add(struct sim *s, double utc)
 	s->gone[s->n++] = false;
 }
 
+/* A post listed late: inserted at position pos (chronological order). */
+static void sim_insert(struct sim *s, size_t pos, double utc)
+{
+	memmove(s->name[pos + 1], s->name[pos], (s->n - pos) * sizeof(s->name[0]));
+	memmove(&s->utc[pos + 1], &s->utc[pos], (s->n - pos) * sizeof(s->utc[0]));
+	memmove(&s->gone[pos + 1], &s->gone[pos], (s->n - pos) * sizeof(s->gone[0]));
+	snprintf(s->name[pos], sizeof(s->name[0]), "t1_%zu", s->n + 100);
+	s->utc[pos] = utc;
+	s->gone[pos] = false;
+	s->n++;
+}
+
 /* Newest first (created_utc, then name); after=NAME below it; an unknown
  * or deleted anchor gives an empty page, as Reddit does. */
 static char *sim_serve(struct sim *s, const char *url)
@@ -401,6 +413,43 @@ static void sweep_with_interruption_ties_and_deletion(void **state)
 	heed_source_free(src);
 }
 
+/* Search lags: a post that shows up after newer ones were read, dated
+ * below the watermark, is still found within SEARCH_LAG_MS (15 minutes);
+ * the other listings are read once. */
+static void search_reads_late_posts_below_the_mark(void **state)
+{
+	const char *q[] = { "acme", NULL };
+	struct heed_source *src = mk_src("search", q);
+	unsigned char got[64] = { 0 };
+	struct sim s = { .n = 0 };
+	char *c = xstrdup("{}"), *wm;
+	double newest;
+	(void)state;
+
+	src->page_size = 3;
+	for (int i = 0; i < 10; i++)
+		sim_add(&s, (double)(NOW / 1000 - 3000 + i * 10));
+	newest = s.utc[9];
+	sweep(&s, src, &c, got, 0);
+	for (size_t i = 0; i < 10; i++)
+		assert_int_equal(got[i], 1);
+	wm = strstr(c, "\"wm\":");
+	assert_non_null(wm);
+	wm = xstrdup(wm);
+	/* listed now, though posted 5 s and 20 min before the newest */
+	sim_insert(&s, 9, newest - 5);		/* name t1_110: got[10] */
+	sim_insert(&s, 0, newest - 1200);	/* t1_111: got[11], too late */
+	memset(got, 0, sizeof(got));
+	sweep(&s, src, &c, got, 0);
+	assert_int_equal(got[10], 1);
+	assert_int_equal(got[11], 0);
+	/* the mark did not move: nothing newer than it came */
+	assert_non_null(strstr(c, wm));
+	free(wm);
+	free(c);
+	heed_source_free(src);
+}
+
 static void token_state(void **state)
 {
 	struct heed_source *src = mk_src("mentions", NULL);
@@ -464,6 +513,7 @@ int main(void)
 		cmocka_unit_test(bad_things_and_pages),
 		cmocka_unit_test(vanished_anchor_falls_back),
 		cmocka_unit_test(sweep_with_interruption_ties_and_deletion),
+		cmocka_unit_test(search_reads_late_posts_below_the_mark),
 		cmocka_unit_test(token_state),
 	};
 
