@@ -1,6 +1,6 @@
 /* store.c: the collectors' SQL (see store.h). Values always travel as
- * parameters; a page is one call of heed_ingest_page() (schema/0003, and
- * 0006 for the form that also stores the rate-limit state). */
+ * parameters; a page is one call of heed_ingest_columns() (schema/0008;
+ * heed_ingest_page() of 0003 and 0006 takes the same page as jsonb). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,11 +34,16 @@ static const struct heed_stmt st_load = {
 	" WHERE s.id = $1::int", 1, true,
 };
 static const struct heed_stmt st_ingest = {
-	"src_ingest",
-	"SELECT inserted, duplicates, opened, joined FROM heed_ingest_page("
-	"$1::int, $2::jsonb, $3::jsonb, $4::jsonb,"
-	" make_interval(secs => $5::double precision / 1000),"
-	" make_interval(secs => $6::double precision / 1000), $7::jsonb)", 7, false,
+	"src_ingest_cols",
+	"SELECT inserted, duplicates, opened, joined FROM heed_ingest_columns("
+	"$1::int, $2::jsonb, $3::jsonb,"
+	" make_interval(secs => $4::double precision / 1000),"
+	" make_interval(secs => $5::double precision / 1000), $6::jsonb,"
+	" $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[],"
+	" $12::text[], $13::text[], $14::text[], $15::timestamptz[], $16::text[],"
+	" $17::text[], $18::text[], $19::real[], $20::text[], $21::smallint[],"
+	" $22::text[], $23::text[], $24::text[], $25::boolean[], $26::text[],"
+	" $27::boolean[], $28::boolean[], $29::boolean[])", 6 + STORE_NCOLS, false,
 };
 static const struct heed_stmt st_health = {
 	"src_health",
@@ -211,24 +216,26 @@ void store_ingest_init(struct store_ingest *job, int id,
 	snprintf(job->sla, sizeof(job->sla), "%lld", (long long)sla_ms);
 	snprintf(job->join, sizeof(job->join), "%lld", (long long)join_ms);
 	job->cursor = xstrdup(page->cursor);
-	job->items = store_page_items_json(page);
 	job->bad = store_page_bad_json(page);
 	job->ratelimit = ratelimit ? xstrdup(ratelimit) : NULL;
+	store_page_columns(page, job->cols);
 	job->params[0] = job->id;
 	job->params[1] = job->cursor;
-	job->params[2] = job->items;
-	job->params[3] = job->bad;
-	job->params[4] = job->sla;
-	job->params[5] = job->join;
-	job->params[6] = job->ratelimit;
+	job->params[2] = job->bad;
+	job->params[3] = job->sla;
+	job->params[4] = job->join;
+	job->params[5] = job->ratelimit;
+	for (size_t k = 0; k < STORE_NCOLS; k++)
+		job->params[6 + k] = job->cols[k];
 }
 
 void store_ingest_release(struct store_ingest *job)
 {
 	free(job->cursor);
-	free(job->items);
 	free(job->bad);
 	free(job->ratelimit);
+	for (size_t k = 0; k < STORE_NCOLS; k++)
+		free(job->cols[k]);
 	memset(job, 0, sizeof(*job));
 }
 

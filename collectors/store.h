@@ -4,6 +4,7 @@
 #define HEED_COLLECTORS_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "heed/db.h"
@@ -42,12 +43,16 @@ int store_ingest(struct heed_db *db, int id, const struct heed_page *page,
 		 const char *ratelimit, int64_t sla_ms, int64_t join_ms,
 		 struct store_counts *counts, struct heed_err *err) HEED_MUSTCHECK;
 
-/* A page on its way to heed_ingest_page(), with its parameters built once
- * so that a retry sends the same. Caller-owned; fields are private. */
+/* Columns of a page as heed_ingest_columns() takes them (schema/0008). */
+#define STORE_NCOLS 23
+
+/* A page on its way to heed_ingest_columns(), with its parameters built
+ * once so that a retry sends the same. Caller-owned; fields are private. */
 struct store_ingest {
 	char id[16], sla[32], join[32];
-	char *cursor, *items, *bad, *ratelimit;
-	const char *params[7];
+	char *cursor, *bad, *ratelimit;
+	char *cols[STORE_NCOLS];
+	const char *params[6 + STORE_NCOLS];
 	bool sent;
 };
 
@@ -84,6 +89,17 @@ int store_source_health(struct heed_db *db, int id, enum store_failure kind,
 int store_auth_save(struct heed_db *db, int id, const char *state,
 		    struct heed_err *err) HEED_MUSTCHECK;
 
+/* The page's items as the STORE_NCOLS parallel arrays (text array
+ * literals, each owned by the caller) that heed_ingest_columns() takes, in
+ * its parameter order: external_id, author id, handle, name, followers,
+ * url, text, raw, posted_at, in_reply_to, thread_key, lang, sentiment,
+ * sentiment_label, urgency, urgency_level, topics (each a text[] literal),
+ * reasons, needs_reply, needs_reply_reason, is_spam, is_own,
+ * mentions_account. Strings are cleaned and raw and reasons texts checked
+ * as for store_page_items_json, so both store the same rows.
+ * (collectors/pagecols.c) */
+void store_page_columns(const struct heed_page *page, char *cols[STORE_NCOLS]);
+
 /* The page's items (resp. its bad items) as the JSON array
  * heed_ingest_page() takes; owned by the caller. Strings that are not UTF-8
  * have U+FFFD for the bad bytes; a raw item or reasons text that fails
@@ -95,5 +111,10 @@ char *store_page_bad_json(const struct heed_page *page);
  * well-formed, UTF-8, no \u0000, surrogates paired, nested at most 512
  * deep. */
 bool store_json_ok(const char *text);
+
+/* Length of the well-formed UTF-8 sequence at s (1 to 4), or 0: no
+ * overlong forms, surrogates or code points past U+10FFFF, which
+ * PostgreSQL would refuse and so fail the whole page. */
+size_t store_utf8_seq(const unsigned char *s);
 
 #endif
