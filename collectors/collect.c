@@ -8,6 +8,7 @@
 
 #include "heed/html.h"
 #include "heed/json.h"
+#include "heed/jsonout.h"
 #include "heed/xalloc.h"
 #include "collect_int.h"
 
@@ -79,16 +80,20 @@ char *heed_collect_json_text(const json_t *v, size_t max)
 
 char *heed_collect_raw(const json_t *item)
 {
-	char *s = json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER), *copy;
+	struct heed_buf b;
 	size_t n;
+	char *s;
 
-	if (!s)
+	/* what json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER) wrote,
+	 * without its callbacks: only objects and arrays, whole or not at all */
+	if (!json_is_object(item) && !json_is_array(item))
 		return NULL;
-	n = strlen(s);
-	if (n > HEED_COLLECT_RAW_MAX) {
-		free(s);
+	heed_buf_init(&b, HEED_COLLECT_RAW_MAX);
+	if (heed_jsonout_value(&b, item, 0)) {
+		heed_buf_release(&b);
 		return NULL;
 	}
+	s = heed_buf_detach(&b, &n);
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (s[i] != '\\')
 			continue;
@@ -96,9 +101,7 @@ char *heed_collect_raw(const json_t *item)
 			memcpy(s + i + 2, "fffd", 4);
 		i++;	/* skip the escaped character */
 	}
-	copy = xstrdup(s);
-	free(s);
-	return copy;
+	return s;
 }
 
 static bool word_char(unsigned char c)
