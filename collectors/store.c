@@ -180,7 +180,7 @@ void store_state_release(struct store_state *st)
 }
 
 struct ingest_arg {
-	const char *const *params;
+	const struct heed_db_params *params;
 	struct store_counts *counts;
 };
 
@@ -203,7 +203,7 @@ static int ingest_tx(struct heed_db *db, void *arg, struct heed_err *err)
 {
 	struct ingest_arg *a = arg;
 
-	return ingest_counts(db, heed_db_exec(db, &st_ingest, a->params, err),
+	return ingest_counts(db, heed_db_exec_params(db, &st_ingest, a->params, err),
 			     a->counts, err);
 }
 
@@ -218,15 +218,18 @@ void store_ingest_init(struct store_ingest *job, int id,
 	job->cursor = xstrdup(page->cursor);
 	job->bad = store_page_bad_json(page);
 	job->ratelimit = ratelimit ? xstrdup(ratelimit) : NULL;
-	store_page_columns(page, job->cols);
+	store_page_columns(page, &job->cols);
 	job->params[0] = job->id;
 	job->params[1] = job->cursor;
 	job->params[2] = job->bad;
 	job->params[3] = job->sla;
 	job->params[4] = job->join;
 	job->params[5] = job->ratelimit;
-	for (size_t k = 0; k < STORE_NCOLS; k++)
-		job->params[6 + k] = job->cols[k];
+	for (size_t k = 0; k < STORE_NCOLS; k++) {
+		job->params[6 + k] = job->cols.data[k];
+		job->lengths[6 + k] = job->cols.len[k];
+		job->formats[6 + k] = job->cols.binary[k];
+	}
 }
 
 void store_ingest_release(struct store_ingest *job)
@@ -234,8 +237,7 @@ void store_ingest_release(struct store_ingest *job)
 	free(job->cursor);
 	free(job->bad);
 	free(job->ratelimit);
-	for (size_t k = 0; k < STORE_NCOLS; k++)
-		free(job->cols[k]);
+	store_cols_release(&job->cols);
 	memset(job, 0, sizeof(*job));
 }
 
@@ -245,13 +247,16 @@ void store_ingest_send(struct heed_db *db, struct store_ingest *job)
 
 	/* one statement is one transaction; a failed send is retried by
 	 * store_ingest_finish */
-	job->sent = !heed_db_send(db, &st_ingest, job->params, &ignore);
+	struct heed_db_params p = { job->params, job->lengths, job->formats };
+
+	job->sent = !heed_db_send_params(db, &st_ingest, &p, &ignore);
 }
 
 int store_ingest_finish(struct heed_db *db, struct store_ingest *job,
 			struct store_counts *counts, struct heed_err *err)
 {
-	struct ingest_arg a = { job->params, counts };
+	struct heed_db_params p = { job->params, job->lengths, job->formats };
+	struct ingest_arg a = { &p, counts };
 	int rc;
 
 	memset(counts, 0, sizeof(*counts));

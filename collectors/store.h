@@ -43,16 +43,24 @@ int store_ingest(struct heed_db *db, int id, const struct heed_page *page,
 		 const char *ratelimit, int64_t sla_ms, int64_t join_ms,
 		 struct store_counts *counts, struct heed_err *err) HEED_MUSTCHECK;
 
-/* Columns of a page as heed_ingest_columns() takes them (schema/0008). */
+/* Columns of a page as heed_ingest_columns() takes them (schema/0008):
+ * column k is len[k] bytes at data[k] (owned), in binary form when
+ * binary[k], else text. See store_page_columns. */
 #define STORE_NCOLS 23
+struct store_cols {
+	char *data[STORE_NCOLS];
+	int len[STORE_NCOLS];
+	bool binary[STORE_NCOLS];
+};
 
 /* A page on its way to heed_ingest_columns(), with its parameters built
  * once so that a retry sends the same. Caller-owned; fields are private. */
 struct store_ingest {
 	char id[16], sla[32], join[32];
 	char *cursor, *bad, *ratelimit;
-	char *cols[STORE_NCOLS];
+	struct store_cols cols;
 	const char *params[6 + STORE_NCOLS];
+	int lengths[6 + STORE_NCOLS], formats[6 + STORE_NCOLS];
 	bool sent;
 };
 
@@ -89,16 +97,17 @@ int store_source_health(struct heed_db *db, int id, enum store_failure kind,
 int store_auth_save(struct heed_db *db, int id, const char *state,
 		    struct heed_err *err) HEED_MUSTCHECK;
 
-/* The page's items as the STORE_NCOLS parallel arrays (text array
- * literals, each owned by the caller) that heed_ingest_columns() takes, in
- * its parameter order: external_id, author id, handle, name, followers,
- * url, text, raw, posted_at, in_reply_to, thread_key, lang, sentiment,
- * sentiment_label, urgency, urgency_level, topics (each a text[] literal),
- * reasons, needs_reply, needs_reply_reason, is_spam, is_own,
- * mentions_account. Strings are cleaned and raw and reasons texts checked
- * as for store_page_items_json, so both store the same rows.
- * (collectors/pagecols.c) */
-void store_page_columns(const struct heed_page *page, char *cols[STORE_NCOLS]);
+/* The page's items as the STORE_NCOLS parallel arrays that
+ * heed_ingest_columns() takes, in its parameter order: external_id, author
+ * id, handle, name, followers, url, text, raw, posted_at, in_reply_to,
+ * thread_key, lang, sentiment, sentiment_label, urgency, urgency_level,
+ * topics (each a text[] literal), reasons, needs_reply, needs_reply_reason,
+ * is_spam, is_own, mentions_account; the text[] ones in binary form.
+ * Strings are cleaned and raw and reasons texts checked as for
+ * store_page_items_json, so both store the same rows. Release cols with
+ * store_cols_release. (collectors/pagecols.c) */
+void store_page_columns(const struct heed_page *page, struct store_cols *cols);
+void store_cols_release(struct store_cols *cols);
 
 /* The page's items (resp. its bad items) as the JSON array
  * heed_ingest_page() takes; owned by the caller. Strings that are not UTF-8
