@@ -219,17 +219,33 @@ void store_ingest_init(struct store_ingest *job, int id,
 	job->bad = store_page_bad_json(page);
 	job->ratelimit = ratelimit ? xstrdup(ratelimit) : NULL;
 	store_page_columns(page, &job->cols);
-	job->params[0] = job->id;
-	job->params[1] = job->cursor;
-	job->params[2] = job->bad;
-	job->params[3] = job->sla;
-	job->params[4] = job->join;
-	job->params[5] = job->ratelimit;
+}
+
+/* A job's parameters for libpq, pointing into job (which must not move or
+ * change while they are in use). */
+struct job_params {
+	const char *values[6 + STORE_NCOLS];
+	int lengths[6 + STORE_NCOLS], formats[6 + STORE_NCOLS];
+	struct heed_db_params p;
+};
+
+static const struct heed_db_params *job_params(const struct store_ingest *job,
+					       struct job_params *jp)
+{
+	memset(jp, 0, sizeof(*jp));
+	jp->values[0] = job->id;
+	jp->values[1] = job->cursor;
+	jp->values[2] = job->bad;
+	jp->values[3] = job->sla;
+	jp->values[4] = job->join;
+	jp->values[5] = job->ratelimit;
 	for (size_t k = 0; k < STORE_NCOLS; k++) {
-		job->params[6 + k] = job->cols.data[k];
-		job->lengths[6 + k] = job->cols.len[k];
-		job->formats[6 + k] = job->cols.binary[k];
+		jp->values[6 + k] = job->cols.data[k];
+		jp->lengths[6 + k] = job->cols.len[k];
+		jp->formats[6 + k] = job->cols.binary[k];
 	}
+	jp->p = (struct heed_db_params){ jp->values, jp->lengths, jp->formats };
+	return &jp->p;
 }
 
 void store_ingest_release(struct store_ingest *job)
@@ -247,16 +263,17 @@ void store_ingest_send(struct heed_db *db, struct store_ingest *job)
 
 	/* one statement is one transaction; a failed send is retried by
 	 * store_ingest_finish */
-	struct heed_db_params p = { job->params, job->lengths, job->formats };
+	struct job_params jp;
 
-	job->sent = !heed_db_send_params(db, &st_ingest, &p, &ignore);
+	job->sent = !heed_db_send_params(db, &st_ingest, job_params(job, &jp),
+					 &ignore);
 }
 
 int store_ingest_finish(struct heed_db *db, struct store_ingest *job,
 			struct store_counts *counts, struct heed_err *err)
 {
-	struct heed_db_params p = { job->params, job->lengths, job->formats };
-	struct ingest_arg a = { &p, counts };
+	struct job_params jp;
+	struct ingest_arg a = { job_params(job, &jp), counts };
 	int rc;
 
 	memset(counts, 0, sizeof(*counts));

@@ -54,13 +54,12 @@ struct store_cols {
 };
 
 /* A page on its way to heed_ingest_columns(), with its parameters built
- * once so that a retry sends the same. Caller-owned; fields are private. */
+ * once so that a retry sends the same. Caller-owned, and may be moved (it
+ * holds no pointer into itself); fields are private. */
 struct store_ingest {
 	char id[16], sla[32], join[32];
 	char *cursor, *bad, *ratelimit;
 	struct store_cols cols;
-	const char *params[6 + STORE_NCOLS];
-	int lengths[6 + STORE_NCOLS], formats[6 + STORE_NCOLS];
 	bool sent;
 };
 
