@@ -260,11 +260,10 @@ void store_ingest_release(struct store_ingest *job)
 void store_ingest_send(struct heed_db *db, struct store_ingest *job)
 {
 	struct heed_err ignore;
+	struct job_params jp;
 
 	/* one statement is one transaction; a failed send is retried by
 	 * store_ingest_finish */
-	struct job_params jp;
-
 	job->sent = !heed_db_send_params(db, &st_ingest, job_params(job, &jp),
 					 &ignore);
 }

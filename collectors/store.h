@@ -109,7 +109,9 @@ void store_page_columns(const struct heed_page *page, struct store_cols *cols);
 void store_cols_release(struct store_cols *cols);
 
 /* The page's items (resp. its bad items) as the JSON array
- * heed_ingest_page() takes; owned by the caller. Strings that are not UTF-8
+ * heed_ingest_page() takes; owned by the caller. The poller sends items as
+ * columns now (store_page_columns); this form stays as what 0006 takes and
+ * what test_ingest_same holds the columns against. Strings that are not UTF-8
  * have U+FFFD for the bad bytes; a raw item or reasons text that fails
  * store_json_ok() goes in as null. (collectors/pagejson.c) */
 char *store_page_items_json(const struct heed_page *page);
