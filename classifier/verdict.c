@@ -1,16 +1,12 @@
 /* verdict.c: a verdict as JSON (heed classify --json, the reasons stored
  * with each mention) and the adapter that fills a struct heed_mention the
  * way the pollers call the classifier. */
-#include <math.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "classify_int.h"
-#include "heed/buf.h"
-#include "heed/jsonout.h"
 #include "heed/mention.h"
 #include "heed/term.h"
 #include "heed/xalloc.h"
@@ -67,102 +63,10 @@ static json_t *reasons_array(const struct heed_verdict *v, const char *text,
 	return a;
 }
 
-/* The reasons are written straight into text, as dump(reasons_array())
- * would write them (tests/unit/test_classify.c compares the two): this runs
- * for every mention a poller stores. Appends to an uncapped buffer cannot
- * fail. */
-static void must(int rc)
-{
-	if (rc)
-		abort();
-}
-
-/* ,"key":"s" -- or nothing where json_string(s) would have failed (NULL
- * or not UTF-8) and jansson left the member out. */
-static void member_str(struct heed_buf *b, bool *first, const char *key,
-		       const char *s, size_t len)
-{
-	size_t mark = heed_buf_len(b);
-
-	if (!s)
-		return;
-	must(heed_buf_adds(b, *first ? "\"" : ",\""));
-	must(heed_buf_adds(b, key));
-	must(heed_buf_adds(b, "\":"));
-	if (heed_jsonout_str(b, s, len)) {
-		heed_buf_truncate(b, mark);
-		return;
-	}
-	*first = false;
-}
-
-/* A real member, left out when not finite (json_real gives NULL then). */
-static void member_real(struct heed_buf *b, bool *first, const char *key,
-			double v)
-{
-	if (!isfinite(v))
-		return;
-	must(heed_buf_adds(b, *first ? "\"" : ",\""));
-	must(heed_buf_adds(b, key));
-	must(heed_buf_adds(b, "\":"));
-	must(heed_jsonout_real(b, v, 10));
-	*first = false;
-}
-
-/* clean_string's text: cleaned, or "" where it could not be. */
-static void member_clean(struct heed_buf *b, bool *first, const char *key,
-			 const char *s, size_t len)
-{
-	char *c = heed_term_clean(s, len, 0);
-	size_t mark = heed_buf_len(b);
-
-	member_str(b, first, key, c ? c : "", c ? strlen(c) : 0);
-	if (heed_buf_len(b) == mark)
-		member_str(b, first, key, "", 0);
-	free(c);
-}
-
-static void member_cstr(struct heed_buf *b, bool *first, const char *key,
-			const char *s)
-{
-	member_str(b, first, key, s, s ? strlen(s) : 0);
-}
-
 char *heed_verdict_reasons_json(const struct heed_verdict *v,
 				const char *text, size_t len)
 {
-	struct heed_buf b;
-
-	heed_buf_init(&b, 0);
-	must(heed_buf_addc(&b, '['));
-	for (size_t i = 0; i < v->n_reasons; i++) {
-		const struct heed_reason *r = &v->reasons[i];
-		size_t s = r->start < len ? r->start : len;
-		size_t e = r->end < len ? r->end : len;
-		bool first = true;
-
-		must(heed_buf_adds(&b, i ? ",{" : "{"));
-		member_cstr(&b, &first, "target", heed_reason_target_name(r->target));
-		member_cstr(&b, &first, "kind", heed_reason_kind_name(r->kind));
-		must(heed_buf_adds(&b, first ? "\"span\":[" : ",\"span\":["));
-		first = false;
-		must(heed_jsonout_int(&b, (long long)s));
-		must(heed_buf_addc(&b, ','));
-		must(heed_jsonout_int(&b, (long long)e));
-		must(heed_buf_addc(&b, ']'));
-		if (e > s)
-			member_clean(&b, &first, "text", text + s, e - s);
-		else
-			member_cstr(&b, &first, "text", "");
-		member_clean(&b, &first, "name", r->name, strlen(r->name));
-		member_cstr(&b, &first, "note", r->note);
-		member_cstr(&b, &first, "topic", r->topic);
-		member_real(&b, &first, "raw", r->raw);
-		member_real(&b, &first, "value", r->value);
-		must(heed_buf_addc(&b, '}'));
-	}
-	must(heed_buf_addc(&b, ']'));
-	return heed_buf_detach(&b, NULL);
+	return dump(reasons_array(v, text, len));
 }
 
 char *heed_verdict_json(const struct heed_classifier *c,

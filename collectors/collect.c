@@ -8,7 +8,6 @@
 
 #include "heed/html.h"
 #include "heed/json.h"
-#include "heed/jsonout.h"
 #include "heed/xalloc.h"
 #include "collect_int.h"
 
@@ -80,20 +79,16 @@ char *heed_collect_json_text(const json_t *v, size_t max)
 
 char *heed_collect_raw(const json_t *item)
 {
-	struct heed_buf b;
+	char *s = json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER), *copy;
 	size_t n;
-	char *s;
 
-	/* what json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER) wrote,
-	 * without its callbacks: only objects and arrays, whole or not at all */
-	if (!json_is_object(item) && !json_is_array(item))
+	if (!s)
 		return NULL;
-	heed_buf_init(&b, HEED_COLLECT_RAW_MAX);
-	if (heed_jsonout_value(&b, item, 0)) {
-		heed_buf_release(&b);
+	n = strlen(s);
+	if (n > HEED_COLLECT_RAW_MAX) {
+		free(s);
 		return NULL;
 	}
-	s = heed_buf_detach(&b, &n);
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (s[i] != '\\')
 			continue;
@@ -101,7 +96,9 @@ char *heed_collect_raw(const json_t *item)
 			memcpy(s + i + 2, "fffd", 4);
 		i++;	/* skip the escaped character */
 	}
-	return s;
+	copy = xstrdup(s);
+	free(s);
+	return copy;
 }
 
 static bool word_char(unsigned char c)

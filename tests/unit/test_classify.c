@@ -681,73 +681,6 @@ static void json_and_mentions(void **state)
 	heed_classifier_free(c);
 }
 
-/* ---- the reasons text, against the jansson version ---- */
-
-/* The reasons as jansson writes them: heed classify --json builds them as
- * jansson values (10 significant digits survive the round trip). */
-static char *ref_reasons(const struct heed_classifier *c,
-			 const struct heed_verdict *v, const char *text, size_t len)
-{
-	char *j = heed_verdict_json(c, v, text, len, true), *s, *copy;
-	json_t *root = json_loads(j, 0, NULL);
-
-	assert_non_null(root);
-	s = json_dumps(json_object_get(root, "reasons"),
-		       JSON_COMPACT | JSON_REAL_PRECISION(10));
-	copy = xstrdup(s);
-	free(s);
-	json_decref(root);
-	free(j);
-	return copy;
-}
-
-/* Every text of cases.txt, and hostile ones, judged: the reasons text the
- * mention stores is byte for byte what jansson wrote. */
-static void reasons_text_as_jansson_wrote_it(void **state)
-{
-	static const char *const hostile[] = {
-		"", "!!!", "Charged twice \x1b[31m!! \xff where is my refund?",
-		"caf\xc3\xa9 \"quoted\" back\\slash \t tab HELP!!! :( :)",
-		"\xed\xa0\x80 surrogate \xc0\xaf overlong \xf4\x90\x80\x80 big",
-	};
-	struct heed_classifier *c = shipped(0);
-	struct heed_classify_ctx *x = heed_classify_ctx_new(c);
-	char *path = xasprintf("%s/tests/fixtures/classifier/cases.txt", ht_srcdir());
-	FILE *f = fopen(path, "r");
-	char line[4096];
-	size_t n = 0;
-	(void)state;
-
-	assert_non_null(f);
-	for (size_t h = 0;; h++) {
-		const char *text;
-		const struct heed_verdict *v;
-		char *got, *want;
-
-		if (h < sizeof(hostile) / sizeof(*hostile)) {
-			text = hostile[h];
-		} else if (fgets(line, sizeof(line), f)) {
-			line[strcspn(line, "\n")] = '\0';
-			text = line;
-		} else {
-			break;
-		}
-		v = judge(x, text);
-		got = heed_verdict_reasons_json(v, text, v->used_len);
-		want = ref_reasons(c, v, text, v->used_len);
-		if (strcmp(got, want))
-			fail_msg("'%s':\n got %s\nwant %s", text, got, want);
-		n += v->n_reasons;
-		free(got);
-		free(want);
-	}
-	assert_true(n > 200);
-	fclose(f);
-	free(path);
-	heed_classify_ctx_free(x);
-	heed_classifier_free(c);
-}
-
 /* ---- evaluation ---- */
 
 static void evaluation_metrics(void **state)
@@ -801,7 +734,6 @@ int main(void)
 		cmocka_unit_test(scratch_stops_growing),
 		cmocka_unit_test(configuration_finds_the_data),
 		cmocka_unit_test(json_and_mentions),
-		cmocka_unit_test(reasons_text_as_jansson_wrote_it),
 		cmocka_unit_test(evaluation_metrics),
 	};
 	return cmocka_run_group_tests_name("classify", tests, NULL, NULL);
