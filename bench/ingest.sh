@@ -1,8 +1,9 @@
 #!/bin/sh
 # ingest.sh: the collectors' figures. On a private cluster with fsync on and
 # the fake platform server on 127.0.0.1: ingest_rate (20,000 posts fetched,
-# classified and committed) beside a plain multi-row INSERT of the same rows,
-# and detect_p95 (posts appearing over time, 30 s poll interval).
+# classified and committed) beside a plain multi-row INSERT of the same rows
+# and, as the bound on both, one COPY of them; and detect_p95 (posts
+# appearing over time, 30 s poll interval).
 set -eu
 B=${HEED_BUILD:-build}
 here=$(pwd)

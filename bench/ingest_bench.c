@@ -6,7 +6,9 @@
  *     poll every source (--once cycles) until EXPECTED mentions are stored:
  *     fetched from the fake server, classified and committed; then insert
  *     the same rows (every column) again into a copy of the table with
- *     plain multi-row INSERTs of 100 rows. Prints ingest_rate vs raw_insert.
+ *     plain multi-row INSERTs of 100 rows. Prints ingest_rate vs raw_insert,
+ *     and copy_bound: the same rows in one COPY into a copy of the table
+ *     with its indexes and foreign keys, the most storing them can go.
  *   ingest_bench detect CONFIG EXPECTED SECONDS
  *     run the poll loop (interval from CONFIG) while posts appear on the
  *     fake over time; then the time from each post's appearance to its case
@@ -141,12 +143,68 @@ static double raw_insert(PGconn *c, long *rows)
 	return t;
 }
 
+/* The rows ingest stored, every column, in one COPY (one transaction) into
+ * a copy of mentions with its indexes and its foreign keys: a bound on what
+ * any way of storing them can reach here, timed from the COPY's start to
+ * its commit. The rows are read out (COPY TO) before the clock starts. */
+static double copy_bound(PGconn *c, long *rows)
+{
+	char **lines = NULL, *line;
+	size_t n = 0, cap = 0;
+	PGresult *r;
+	double t0, t;
+	int len;
+
+	r = PQexec(c, "DROP TABLE IF EXISTS bench_copy;"
+		      "CREATE TABLE bench_copy (LIKE mentions INCLUDING ALL);"
+		      "ALTER TABLE bench_copy ADD FOREIGN KEY (source_id) REFERENCES sources (id),"
+		      " ADD FOREIGN KEY (author_id) REFERENCES authors (id),"
+		      " ADD FOREIGN KEY (case_id) REFERENCES cases (id)");
+	PQclear(r);
+	r = PQexec(c, "COPY (SELECT platform, external_id || 'c', source_id, brand, author_id,"
+		      " url, text, raw, posted_at, in_reply_to, thread_key, language,"
+		      " sentiment, sentiment_label, urgency, urgency_level, topics,"
+		      " reasons, needs_reply, needs_reply_reason, is_spam, is_own,"
+		      " mentions_account, case_id FROM mentions) TO STDOUT");
+	PQclear(r);
+	while ((len = PQgetCopyData(c, &line, 0)) > 0) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			lines = xreallocarray(lines, cap, sizeof(*lines));
+		}
+		lines[n++] = line;
+	}
+	PQclear(PQgetResult(c));
+	t0 = now_s();
+	r = PQexec(c, "COPY bench_copy (platform, external_id, source_id, brand, author_id,"
+		      " url, text, raw, posted_at, in_reply_to, thread_key, language,"
+		      " sentiment, sentiment_label, urgency, urgency_level, topics,"
+		      " reasons, needs_reply, needs_reply_reason, is_spam, is_own,"
+		      " mentions_account, case_id) FROM STDIN");
+	PQclear(r);
+	for (size_t i = 0; i < n; i++)
+		if (PQputCopyData(c, lines[i], (int)strlen(lines[i])) != 1)
+			fprintf(stderr, "copy bound: %s", PQerrorMessage(c));
+	PQputCopyEnd(c, NULL);
+	while ((r = PQgetResult(c))) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			fprintf(stderr, "copy bound: %s", PQerrorMessage(c));
+		PQclear(r);
+	}
+	t = now_s() - t0;
+	for (size_t i = 0; i < n; i++)
+		PQfreemem(lines[i]);
+	free(lines);
+	*rows = (long)n;
+	return t;
+}
+
 static int rate(const char *cfgpath, long expected)
 {
 	struct env e = { 0 };
 	struct heed_err err;
-	double t0, t, traw;
-	long stored = 0, rows;
+	double t0, t, traw, tcopy;
+	long stored = 0, rows, crows;
 	unsigned failed;
 
 	env_open(&e, cfgpath);
@@ -164,6 +222,9 @@ static int rate(const char *cfgpath, long expected)
 	printf("bench ingest_rate: %.0f mentions/s vs raw_insert %.0f rows/s, ratio %.2f\n",
 	       (double)stored / t, (double)rows / traw,
 	       ((double)stored / t) / ((double)rows / traw));
+	tcopy = copy_bound(heed_db_conn(e.db), &crows);
+	printf("bench ingest_copy_bound: %.0f rows/s (the same rows in one COPY into mentions'"
+	       " indexes and foreign keys; ingest_rate at most this)\n", (double)crows / tcopy);
 	return stored < expected;
 }
 

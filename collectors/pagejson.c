@@ -24,10 +24,7 @@ static void puts_(struct heed_buf *b, const char *s)
 	put(b, s, strlen(s));
 }
 
-/* Length of the well-formed UTF-8 sequence at s (1 to 4), or 0: no
- * overlong forms, surrogates or code points past U+10FFFF, which
- * PostgreSQL would refuse and so fail the whole page. */
-static size_t utf8_seq(const unsigned char *s)
+size_t store_utf8_seq(const unsigned char *s)
 {
 	unsigned c = s[0];
 
@@ -80,7 +77,7 @@ static void put_str(struct heed_buf *b, const char *s)
 			snprintf(esc, sizeof(esc), "\\u%04x", *p);
 			puts_(b, esc);
 			p++;
-		} else if ((n = utf8_seq(p))) {
+		} else if ((n = store_utf8_seq(p))) {
 			put(b, (const char *)p, n);
 			p += n;
 		} else {
@@ -152,7 +149,7 @@ static const unsigned char *check_str(const unsigned char *p)
 			}
 			continue;
 		}
-		if (*p < 0x20 || !(n = utf8_seq(p)))
+		if (*p < 0x20 || !(n = store_utf8_seq(p)))
 			return NULL;
 		p += n;
 	}

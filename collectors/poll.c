@@ -335,6 +335,7 @@ static enum outcome one_page(struct loop *l, struct polled *p, struct pass *ps)
 	struct heed_req req = { 0 };
 	struct heed_http_resp resp;
 	struct heed_page page;
+	struct store_ingest job;
 	struct heed_ratelimit *rl = ps->rl;
 	struct heed_source view;
 	struct heed_err err;
@@ -459,15 +460,18 @@ static enum outcome one_page(struct loop *l, struct polled *p, struct pass *ps)
 	}
 	prepare_page(l, p->src, &page);
 	rlj = rl->known ? heed_ratelimit_to_json(rl) : NULL;
+	/* built before the page in flight is settled: the server, which is
+	 * usually what the poller waits for, then waits only for the send */
+	store_ingest_init(&job, p->id, &page, rlj, l->o->sla_ms,
+			  l->o->join_window_ms);
+	free(rlj);
 	prev = settle(l, p, ps);
 	if (failed(prev)) {
-		free(rlj);
+		store_ingest_release(&job);
 		out = prev;
 		goto out_release;
 	}
-	store_ingest_init(&ps->job, p->id, &page, rlj, l->o->sla_ms,
-			  l->o->join_window_ms);
-	free(rlj);
+	ps->job = job;
 	store_ingest_send(l->db, &ps->job);
 	ps->sent = page;
 	heed_page_init(&page);

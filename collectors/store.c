@@ -1,6 +1,6 @@
 /* store.c: the collectors' SQL (see store.h). Values always travel as
- * parameters; a page is one call of heed_ingest_page() (schema/0003, and
- * 0006 for the form that also stores the rate-limit state). */
+ * parameters; a page is one call of heed_ingest_columns() (schema/0008;
+ * heed_ingest_page() of 0003 and 0006 takes the same page as jsonb). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,11 +34,16 @@ static const struct heed_stmt st_load = {
 	" WHERE s.id = $1::int", 1, true,
 };
 static const struct heed_stmt st_ingest = {
-	"src_ingest",
-	"SELECT inserted, duplicates, opened, joined FROM heed_ingest_page("
-	"$1::int, $2::jsonb, $3::jsonb, $4::jsonb,"
-	" make_interval(secs => $5::double precision / 1000),"
-	" make_interval(secs => $6::double precision / 1000), $7::jsonb)", 7, false,
+	"src_ingest_cols",
+	"SELECT inserted, duplicates, opened, joined FROM heed_ingest_columns("
+	"$1::int, $2::jsonb, $3::jsonb,"
+	" make_interval(secs => $4::double precision / 1000),"
+	" make_interval(secs => $5::double precision / 1000), $6::jsonb,"
+	" $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[],"
+	" $12::text[], $13::text[], $14::text[], $15::timestamptz[], $16::text[],"
+	" $17::text[], $18::text[], $19::real[], $20::text[], $21::smallint[],"
+	" $22::text[], $23::text[], $24::text[], $25::boolean[], $26::text[],"
+	" $27::boolean[], $28::boolean[], $29::boolean[])", 6 + STORE_NCOLS, false,
 };
 static const struct heed_stmt st_health = {
 	"src_health",
@@ -175,7 +180,7 @@ void store_state_release(struct store_state *st)
 }
 
 struct ingest_arg {
-	const char *const *params;
+	const struct heed_db_params *params;
 	struct store_counts *counts;
 };
 
@@ -198,7 +203,7 @@ static int ingest_tx(struct heed_db *db, void *arg, struct heed_err *err)
 {
 	struct ingest_arg *a = arg;
 
-	return ingest_counts(db, heed_db_exec(db, &st_ingest, a->params, err),
+	return ingest_counts(db, heed_db_exec_params(db, &st_ingest, a->params, err),
 			     a->counts, err);
 }
 
@@ -211,40 +216,63 @@ void store_ingest_init(struct store_ingest *job, int id,
 	snprintf(job->sla, sizeof(job->sla), "%lld", (long long)sla_ms);
 	snprintf(job->join, sizeof(job->join), "%lld", (long long)join_ms);
 	job->cursor = xstrdup(page->cursor);
-	job->items = store_page_items_json(page);
 	job->bad = store_page_bad_json(page);
 	job->ratelimit = ratelimit ? xstrdup(ratelimit) : NULL;
-	job->params[0] = job->id;
-	job->params[1] = job->cursor;
-	job->params[2] = job->items;
-	job->params[3] = job->bad;
-	job->params[4] = job->sla;
-	job->params[5] = job->join;
-	job->params[6] = job->ratelimit;
+	store_page_columns(page, &job->cols);
+}
+
+/* A job's parameters for libpq, pointing into job (which must not move or
+ * change while they are in use). */
+struct job_params {
+	const char *values[6 + STORE_NCOLS];
+	int lengths[6 + STORE_NCOLS], formats[6 + STORE_NCOLS];
+	struct heed_db_params p;
+};
+
+static const struct heed_db_params *job_params(const struct store_ingest *job,
+					       struct job_params *jp)
+{
+	memset(jp, 0, sizeof(*jp));
+	jp->values[0] = job->id;
+	jp->values[1] = job->cursor;
+	jp->values[2] = job->bad;
+	jp->values[3] = job->sla;
+	jp->values[4] = job->join;
+	jp->values[5] = job->ratelimit;
+	for (size_t k = 0; k < STORE_NCOLS; k++) {
+		jp->values[6 + k] = job->cols.data[k];
+		jp->lengths[6 + k] = job->cols.len[k];
+		jp->formats[6 + k] = job->cols.binary[k];
+	}
+	jp->p = (struct heed_db_params){ jp->values, jp->lengths, jp->formats };
+	return &jp->p;
 }
 
 void store_ingest_release(struct store_ingest *job)
 {
 	free(job->cursor);
-	free(job->items);
 	free(job->bad);
 	free(job->ratelimit);
+	store_cols_release(&job->cols);
 	memset(job, 0, sizeof(*job));
 }
 
 void store_ingest_send(struct heed_db *db, struct store_ingest *job)
 {
 	struct heed_err ignore;
+	struct job_params jp;
 
 	/* one statement is one transaction; a failed send is retried by
 	 * store_ingest_finish */
-	job->sent = !heed_db_send(db, &st_ingest, job->params, &ignore);
+	job->sent = !heed_db_send_params(db, &st_ingest, job_params(job, &jp),
+					 &ignore);
 }
 
 int store_ingest_finish(struct heed_db *db, struct store_ingest *job,
 			struct store_counts *counts, struct heed_err *err)
 {
-	struct ingest_arg a = { job->params, counts };
+	struct job_params jp;
+	struct ingest_arg a = { job_params(job, &jp), counts };
 	int rc;
 
 	memset(counts, 0, sizeof(*counts));

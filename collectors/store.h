@@ -4,6 +4,7 @@
 #define HEED_COLLECTORS_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "heed/db.h"
@@ -42,12 +43,23 @@ int store_ingest(struct heed_db *db, int id, const struct heed_page *page,
 		 const char *ratelimit, int64_t sla_ms, int64_t join_ms,
 		 struct store_counts *counts, struct heed_err *err) HEED_MUSTCHECK;
 
-/* A page on its way to heed_ingest_page(), with its parameters built once
- * so that a retry sends the same. Caller-owned; fields are private. */
+/* Columns of a page as heed_ingest_columns() takes them (schema/0008):
+ * column k is len[k] bytes at data[k] (owned), in binary form when
+ * binary[k], else text. See store_page_columns. */
+#define STORE_NCOLS 23
+struct store_cols {
+	char *data[STORE_NCOLS];
+	int len[STORE_NCOLS];
+	bool binary[STORE_NCOLS];
+};
+
+/* A page on its way to heed_ingest_columns(), with its parameters built
+ * once so that a retry sends the same. Caller-owned, and may be moved (it
+ * holds no pointer into itself); fields are private. */
 struct store_ingest {
 	char id[16], sla[32], join[32];
-	char *cursor, *items, *bad, *ratelimit;
-	const char *params[7];
+	char *cursor, *bad, *ratelimit;
+	struct store_cols cols;
 	bool sent;
 };
 
@@ -84,8 +96,22 @@ int store_source_health(struct heed_db *db, int id, enum store_failure kind,
 int store_auth_save(struct heed_db *db, int id, const char *state,
 		    struct heed_err *err) HEED_MUSTCHECK;
 
+/* The page's items as the STORE_NCOLS parallel arrays that
+ * heed_ingest_columns() takes, in its parameter order: external_id, author
+ * id, handle, name, followers, url, text, raw, posted_at, in_reply_to,
+ * thread_key, lang, sentiment, sentiment_label, urgency, urgency_level,
+ * topics (each a text[] literal), reasons, needs_reply, needs_reply_reason,
+ * is_spam, is_own, mentions_account; the text[] ones in binary form.
+ * Strings are cleaned and raw and reasons texts checked as for
+ * store_page_items_json, so both store the same rows. Release cols with
+ * store_cols_release. (collectors/pagecols.c) */
+void store_page_columns(const struct heed_page *page, struct store_cols *cols);
+void store_cols_release(struct store_cols *cols);
+
 /* The page's items (resp. its bad items) as the JSON array
- * heed_ingest_page() takes; owned by the caller. Strings that are not UTF-8
+ * heed_ingest_page() takes; owned by the caller. The poller sends items as
+ * columns now (store_page_columns); this form stays as what 0006 takes and
+ * what test_ingest_same holds the columns against. Strings that are not UTF-8
  * have U+FFFD for the bad bytes; a raw item or reasons text that fails
  * store_json_ok() goes in as null. (collectors/pagejson.c) */
 char *store_page_items_json(const struct heed_page *page);
@@ -95,5 +121,10 @@ char *store_page_bad_json(const struct heed_page *page);
  * well-formed, UTF-8, no \u0000, surrogates paired, nested at most 512
  * deep. */
 bool store_json_ok(const char *text);
+
+/* Length of the well-formed UTF-8 sequence at s (1 to 4), or 0: no
+ * overlong forms, surrogates or code points past U+10FFFF, which
+ * PostgreSQL would refuse and so fail the whole page. */
+size_t store_utf8_seq(const unsigned char *s);
 
 #endif

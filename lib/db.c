@@ -246,7 +246,7 @@ static int prepare(struct heed_db *db, const struct heed_stmt *st,
 }
 
 static PGresult *exec_once(struct heed_db *db, const struct heed_stmt *st,
-			   const char *const *params, struct heed_err *err)
+			   const struct heed_db_params *p, struct heed_err *err)
 {
 	PGresult *res;
 	ExecStatusType s;
@@ -257,8 +257,8 @@ static PGresult *exec_once(struct heed_db *db, const struct heed_stmt *st,
 				    st->name), NULL;
 	if (prepare(db, st, err))
 		return NULL;
-	res = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL,
-			     NULL, 0);
+	res = PQexecPrepared(db->conn, st->name, st->nparams, p->values,
+			     p->lengths, p->formats, 0);
 	s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
 		db->sqlstate[0] = '\0';
@@ -270,6 +270,15 @@ static PGresult *exec_once(struct heed_db *db, const struct heed_stmt *st,
 
 PGresult *heed_db_exec(struct heed_db *db, const struct heed_stmt *st,
 		       const char *const *params, struct heed_err *err)
+{
+	struct heed_db_params p = { params, NULL, NULL };
+
+	return heed_db_exec_params(db, st, &p, err);
+}
+
+PGresult *heed_db_exec_params(struct heed_db *db, const struct heed_stmt *st,
+			      const struct heed_db_params *params,
+			      struct heed_err *err)
 {
 	bool outside = !heed_db_in_tx(db);
 	struct heed_err e2;
@@ -294,6 +303,15 @@ PGresult *heed_db_exec(struct heed_db *db, const struct heed_stmt *st,
 int heed_db_send(struct heed_db *db, const struct heed_stmt *st,
 		 const char *const *params, struct heed_err *err)
 {
+	struct heed_db_params p = { params, NULL, NULL };
+
+	return heed_db_send_params(db, st, &p, err);
+}
+
+int heed_db_send_params(struct heed_db *db, const struct heed_stmt *st,
+			const struct heed_db_params *params,
+			struct heed_err *err)
+{
 	assert(!db->sent);
 	if (conn_lost(db) && !heed_db_in_tx(db) && heed_db_reconnect(db, err))
 		return err ? err->code : HEED_EDBCONN;
@@ -301,8 +319,8 @@ int heed_db_send(struct heed_db *db, const struct heed_stmt *st,
 		return heed_err_set(err, HEED_EDBCONN, "%s: not connected", st->name);
 	if (prepare(db, st, err))
 		return err ? err->code : HEED_EDB;
-	if (!PQsendQueryPrepared(db->conn, st->name, st->nparams, params, NULL,
-				 NULL, 0)) {
+	if (!PQsendQueryPrepared(db->conn, st->name, st->nparams, params->values,
+				 params->lengths, params->formats, 0)) {
 		db->broken = true;	/* a failed send leaves libpq's state unknown */
 		return heed_err_set(err, HEED_EDBCONN, "%s: %s", st->name,
 				    PQerrorMessage(db->conn));

@@ -552,6 +552,7 @@ static int apply_opts(struct fake_server *s, const struct opts *o)
 		fprintf(stderr, "fakesocial: %s\n", heed_err_msg(&err));
 		return 2;
 	}
+	fake_server_warm(s);
 	if (o->faults && load_faults(s, o->faults))
 		return 2;
 	if (fake_server_open_log(s, o->log, &err)) {

@@ -63,6 +63,24 @@ PGconn *heed_db_conn(struct heed_db *db);
 PGresult *heed_db_exec(struct heed_db *db, const struct heed_stmt *st,
 		       const char *const *params, struct heed_err *err);
 
+/* Parameters that may be in binary form: values as for heed_db_exec, but
+ * where formats[i] is 1, values[i] is lengths[i] bytes of PostgreSQL's
+ * binary send format for the parameter's type (a large array then costs
+ * the server no parsing). lengths and formats may be NULL: all text. */
+struct heed_db_params {
+	const char *const *values;
+	const int *lengths;
+	const int *formats;
+};
+
+/* heed_db_exec and heed_db_send with such parameters; borrowed. */
+PGresult *heed_db_exec_params(struct heed_db *db, const struct heed_stmt *st,
+			      const struct heed_db_params *p,
+			      struct heed_err *err);
+int heed_db_send_params(struct heed_db *db, const struct heed_stmt *st,
+			const struct heed_db_params *p,
+			struct heed_err *err) HEED_MUSTCHECK;
+
 /* Send a prepared statement like heed_db_exec but without waiting for it,
  * so that the caller can work while the server does; outside a transaction
  * the statement is its own transaction. Collect the outcome with

@@ -221,6 +221,47 @@ void fake_resp_text(struct fake_resp *rs, unsigned status, const char *ctype,
 	rs->ctype = ctype;
 }
 
+void fake_resp_items(struct fake_resp *rs, unsigned status, const char *head,
+		     const char *const *items, size_t n, const char *tail)
+{
+	json_decref(rs->json);
+	rs->json = NULL;
+	heed_buf_reset(&rs->body);
+	fake_buf_adds(&rs->body, head);
+	fake_buf_adds(&rs->body, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fake_buf_adds(&rs->body, ",");
+		fake_buf_adds(&rs->body, items[i]);
+	}
+	fake_buf_adds(&rs->body, "]");
+	fake_buf_adds(&rs->body, tail);
+	rs->status = status;
+	rs->ctype = "application/json; charset=utf-8";
+}
+
+const char *fake_post_cached(const struct fake_server *s,
+			     const struct fake_post *p, uint64_t tag)
+{
+	if (!p->json || p->json_gen != s->store.gen || p->json_tag != tag)
+		return NULL;
+	return p->json;
+}
+
+const char *fake_post_cache(struct fake_server *s, struct fake_post *p,
+			    uint64_t tag, json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	free(p->json);
+	p->json = xstrdup(text ? text : "null");
+	free(text);
+	p->json_gen = s->store.gen;
+	p->json_tag = tag;
+	return p->json;
+}
+
 const char *fake_arg(const struct fake_req *rq, const char *name)
 {
 	for (size_t i = 0; i < rq->nargs; i++)
@@ -768,6 +809,15 @@ static void rate_emit(struct fake_server *s, int b, int platform,
 	if (r->budget && rate_left(r) == 0 &&
 	    effective_shape(r, platform) != FAKE_SHAPE_NONE)
 		announce_zero(r, rate_reset(r), now);
+}
+
+void fake_server_warm(struct fake_server *s)
+{
+	pthread_mutex_lock(&s->lock);
+	for (int i = 0; i < FAKE_NPLATFORMS; i++)
+		if (fake_platforms[i]->warm)
+			fake_platforms[i]->warm(s);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void fake_serve(struct fake_server *s, struct fake_req *rq,

@@ -105,6 +105,8 @@ struct fake_post {
 	size_t nedits;
 	uint64_t seq;			/* insertion order */
 	char *raw;			/* Bluesky: the record as created (JSON) */
+	char *json;			/* as last served (fake_post_cached) */
+	uint64_t json_gen, json_tag;	/* the store and the request it was for */
 };
 
 /* Domain of the fake Mastodon instance (status uris, profile urls). */
@@ -127,6 +129,8 @@ struct fake_store {
 	size_t nauthors;
 	uint64_t counter;		/* feeds generated ids */
 	int64_t epoch_ms;		/* timeline second 0 */
+	uint64_t gen;			/* bumped when a post or author comes or
+					 * changes: served JSON is kept per gen */
 };
 
 struct fake_rate {
@@ -288,6 +292,9 @@ struct fake_platform_ops {
 	/* Body and content type of an error status (429, 5xx, 401, 403). */
 	void (*error_body)(struct fake_server *s, struct fake_req *rq,
 			   unsigned status, struct fake_resp *rs);
+	/* Optional: serialize the posts whose JSON no request changes, so
+	 * that serving them is a copy (see fake_server_warm). */
+	void (*warm)(struct fake_server *s);
 };
 
 extern const struct fake_platform_ops fake_mastodon_ops;
@@ -306,6 +313,11 @@ int fake_server_open_log(struct fake_server *s, const char *path,
 			 struct heed_err *err) HEED_MUSTCHECK;
 void fake_server_release(struct fake_server *s);
 
+/* Serialize up front what each platform can (its ops' warm), as a platform
+ * serves from caches: call after loading the timeline, before serving. A
+ * later change to the store only makes it serialize again. */
+void fake_server_warm(struct fake_server *s);
+
 /* Answer one request: takes s->lock, fills rs. rq is borrowed. */
 void fake_serve(struct fake_server *s, struct fake_req *rq,
 		struct fake_resp *rs);
@@ -322,6 +334,21 @@ void fake_resp_json(struct fake_resp *rs, unsigned status, json_t *body);
 void fake_resp_flush(struct fake_resp *rs);
 void fake_resp_text(struct fake_resp *rs, unsigned status, const char *ctype,
 		    const char *text);
+/* Set status and a JSON body: head, then the JSON texts items[0..n) as an
+ * array, then tail (head and tail may be ""). Copies everything. */
+void fake_resp_items(struct fake_resp *rs, unsigned status, const char *head,
+		     const char *const *items, size_t n, const char *tail);
+
+/* A post's JSON is built and serialized once and served again while the
+ * store stays the same: fake_post_cached gives the text kept for tag (what
+ * else the JSON depends on: request fields, visible edits; 0 if nothing)
+ * or NULL; fake_post_cache keeps o's compact text for tag, taking o, and
+ * returns it. The text is owned by p and valid until p's next
+ * fake_post_cache; call both under the server lock. */
+const char *fake_post_cached(const struct fake_server *s,
+			     const struct fake_post *p, uint64_t tag);
+const char *fake_post_cache(struct fake_server *s, struct fake_post *p,
+			    uint64_t tag, json_t *o);
 
 const char *fake_arg(const struct fake_req *rq, const char *name);
 /* The form field or JSON string member name; NULL if neither. */

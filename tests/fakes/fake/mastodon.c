@@ -186,6 +186,15 @@ static json_t *status_json(struct fake_server *s, const struct fake_post *p)
 	return o;
 }
 
+/* status_json as served: built and serialized once per post while the
+ * store stays the same (fake_post_cached). */
+static const char *status_text(struct fake_server *s, struct fake_post *p)
+{
+	const char *t = fake_post_cached(s, p, 0);
+
+	return t ? t : fake_post_cache(s, p, 0, status_json(s, p));
+}
+
 /* ---- paging ---- */
 
 /* A Mastodon id bound; false when absent or not an id. */
@@ -259,14 +268,14 @@ static int tag_timeline(struct fake_server *s, struct fake_req *rq,
 	struct fake_post *out[PAGE_MAX];
 	size_t limit = (size_t)limit_arg(rq, 20, 40);
 	size_t n = id_page(s, rq, limit, 0, &m, out);
-	json_t *arr = json_array();
+	const char *items[PAGE_MAX];
 
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, status_json(s, out[i]));
+		items[i] = status_text(s, out[i]);
 	if (n)
 		link_header(rq, rs, rq->path, out[0]->native, out[n - 1]->native,
 			    n == limit);
-	fake_resp_json(rs, 200, arr);
+	fake_resp_items(rs, 200, "", items, n, "");
 	free(chan);
 	return 0;
 }
@@ -549,9 +558,19 @@ static const struct fake_route routes[] = {
 	{ NULL, NULL, NULL, 0, NULL },
 };
 
+/* A status's JSON depends on the store only, not on the request. */
+static void warm(struct fake_server *s)
+{
+	const struct fake_list *l = &s->store.lists[FAKE_MASTODON];
+
+	for (size_t i = 0; i < l->n; i++)
+		status_text(s, l->v[i]);
+}
+
 const struct fake_platform_ops fake_mastodon_ops = {
 	.name = "mastodon",
 	.bucket = FAKE_B_MASTODON,
 	.routes = routes,
 	.error_body = error_body,
+	.warm = warm,
 };

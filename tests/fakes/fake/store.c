@@ -124,6 +124,7 @@ static void post_free(struct fake_post *p)
 	free(p->idem_key);
 	free(p->edits);
 	free(p->raw);
+	free(p->json);
 	free(p);
 }
 
@@ -276,6 +277,7 @@ struct fake_author *fake_store_author(struct fake_store *st, int platform,
 		free(nid);
 		return a;
 	}
+	st->gen++;
 	a = xcalloc(1, sizeof(*a));
 	a->platform = platform;
 	a->id = nid;
@@ -588,6 +590,7 @@ static void index_post(struct fake_store *st, struct fake_post *p)
 	char *k;
 
 	p->seq = st->counter++;
+	st->gen++;
 	set_order(p);
 	if (p->key) {
 		k = pkey(p->platform, p->key);
@@ -737,6 +740,7 @@ static void link_edit(struct fake_store *st, struct fake_post *p)
 	if (o->orig)
 		o = o->orig;
 	p->orig = o;
+	st->gen++;
 	o->edits = xreallocarray(o->edits, o->nedits + 1, sizeof(*o->edits));
 	o->edits[o->nedits++] = p;
 }

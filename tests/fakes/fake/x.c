@@ -240,11 +240,38 @@ static json_t *tweet_json(struct fake_server *s, struct fake_req *rq,
 	return o;
 }
 
-/* data, includes, meta for a page of posts; data is absent when empty. */
-static json_t *page_json(struct fake_server *s, struct fake_req *rq,
-			 struct fake_post **out, size_t n, double tl)
+/* What tweet_json's text depends on besides the post and the store: the
+ * fields asked for and which of its edits are visible. */
+static uint64_t tweet_tag(struct fake_req *rq, const struct fake_post *p,
+			  double tl)
 {
-	json_t *o = json_object(), *data = json_array(), *users = json_array();
+	const struct fake_post *head = chain_head(p);
+	const char *f = fake_arg(rq, "tweet.fields");
+	uint64_t tag = f ? fake_hash(f, strlen(f)) : 1;
+
+	for (size_t i = 0; i < head->nedits; i++)
+		tag = tag * 31 + (fake_post_visible(head->edits[i], tl) ? 2 : 1);
+	return tag;
+}
+
+/* tweet_json as served, built and serialized once per post and tag while
+ * the store stays the same (fake_post_cached). */
+static const char *tweet_text(struct fake_server *s, struct fake_req *rq,
+			      struct fake_post *p, double tl)
+{
+	uint64_t tag = tweet_tag(rq, p, tl);
+	const char *t = fake_post_cached(s, p, tag);
+
+	return t ? t : fake_post_cache(s, p, tag, tweet_json(s, rq, p, tl));
+}
+
+/* includes and meta for a page of posts; data, each post's text, goes into
+ * items (see serve_page). */
+static json_t *page_json(struct fake_server *s, struct fake_req *rq,
+			 struct fake_post **out, size_t n, double tl,
+			 const char **items)
+{
+	json_t *o = json_object(), *users = json_array();
 	json_t *tweets = json_array(), *meta;
 	struct fake_map seen;
 
@@ -252,7 +279,7 @@ static json_t *page_json(struct fake_server *s, struct fake_req *rq,
 	for (size_t i = 0; i < n; i++) {
 		const struct fake_post *parent;
 
-		json_array_append_new(data, tweet_json(s, rq, out[i], tl));
+		items[i] = tweet_text(s, rq, out[i], tl);
 		if (wants(rq, "expansions", "author_id") &&
 		    !fake_map_get(&seen, out[i]->author->id)) {
 			fake_map_put(&seen, out[i]->author->id, out[i]);
@@ -265,10 +292,6 @@ static json_t *page_json(struct fake_server *s, struct fake_req *rq,
 			json_array_append_new(tweets, tweet_json(s, rq, parent, tl));
 	}
 	fake_map_release(&seen);
-	if (n)
-		json_object_set_new(o, "data", data);
-	else
-		json_decref(data);
 	if (json_array_size(users) || json_array_size(tweets)) {
 		json_t *inc = json_object();
 
@@ -411,18 +434,20 @@ static void serve_page(struct fake_server *s, struct fake_req *rq,
 		       long min_results, bool prev_token)
 {
 	struct fake_post *out[PAGE_MAX];
+	const char *items[PAGE_MAX];
 	struct bounds b;
 	long limit = results_arg(rq, rs, min_results);
 	bool more;
 	size_t n;
 	json_t *o, *meta;
+	char *rest, *tail;
 
 	if (!limit || !parse_bounds(rq, rs, token_arg, m, &b))
 		return;
 	n = fake_page(&s->store.lists[FAKE_X], b.has_lo ? &b.lo : NULL,
 		      b.has_hi ? &b.hi : NULL, b.from_low, (size_t)limit, pred, m,
 		      out, &more);
-	o = page_json(s, rq, out, n, m->tl);
+	o = page_json(s, rq, out, n, m->tl, items);
 	meta = json_object_get(o, "meta");
 	if (n && (b.from_low || more)) {
 		struct fake_key k = { out[n - 1]->k1, out[n - 1]->k2 };
@@ -438,7 +463,18 @@ static void serve_page(struct fake_server *s, struct fake_req *rq,
 		json_object_set_new(meta, "previous_token", json_string(t));
 		free(t);
 	}
-	fake_resp_json(rs, 200, o);
+	if (!n) {	/* no data member at all */
+		fake_resp_json(rs, 200, o);
+		return;
+	}
+	/* {"data":[...], then the rest of o's members, in that order */
+	rest = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	tail = xasprintf("%s%s", rest && strcmp(rest, "{}") ? "," : "",
+			 rest && strcmp(rest, "{}") ? rest + 1 : "}");
+	fake_resp_items(rs, 200, "{\"data\":", items, n, tail);
+	free(tail);
+	free(rest);
 }
 
 static int search_recent(struct fake_server *s, struct fake_req *rq,
