@@ -100,19 +100,18 @@ static const char *by_script(const struct heed_classify_ctx *x)
 
 const char *lang_guess(const struct heed_classify_ctx *x)
 {
-	const struct cls_lexicon *lx = &x->c->lex;
 	unsigned count[LANG_N] = { 0 }, best = 0;
 	const char *script = by_script(x);
 
 	if (script)
 		return script;
 	for (size_t i = 0; i < x->n_toks; i++) {
-		int32_t e = x->toks[i].entry;
+		unsigned langs = x->toks[i].info >> LEX_LANGS_SHIFT;
 
-		if (e < 0 || x->toks[i].kind != TK_WORD)
+		if (!langs || x->toks[i].kind != TK_WORD)
 			continue;
 		for (unsigned l = 0; l < LANG_N; l++)
-			count[l] += (lx->e[e].langs >> l) & 1u;
+			count[l] += (langs >> l) & 1u;
 	}
 	best = LANG_EN + 1;
 	for (unsigned l = best + 1; l < LANG_N; l++)

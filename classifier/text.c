@@ -400,6 +400,7 @@ static struct cls_tok *tok_new(struct heed_classify_ctx *x, size_t a,
 	t->key = (uint32_t)a;
 	t->klen = (uint32_t)(b - a);
 	t->entry = -1;
+	t->info = 0;
 	t->phrase = -1;
 	t->phrase_len = 0;
 	t->kind = kind;
@@ -465,12 +466,12 @@ static void tok_find(struct heed_classify_ctx *x, struct cls_tok *t)
 	const char *k = x->rt + t->key;
 	size_t n = t->klen;
 
-	t->entry = lex_find(lx, k, n);
+	t->entry = lex_find_info(lx, k, n, &t->info);
 	if (t->entry < 0 && n > 3 && has_run3(k, n)) {
 		for (unsigned keep = 2; keep >= 1 && t->entry < 0; keep--) {
 			size_t m = squeeze(k, n, x->key, keep);
 
-			t->entry = lex_find(lx, x->key, m);
+			t->entry = lex_find_info(lx, x->key, m, &t->info);
 		}
 		if (t->entry >= 0)
 			t->flags |= TF_ELONG;
@@ -545,12 +546,12 @@ static bool word_byte(char ch)
 
 static bool is_emoticon(const struct heed_classify_ctx *x, size_t a, size_t b)
 {
-	int32_t e;
+	uint16_t info;
 
 	if (b - a < 2 || b - a > CLS_MAX_KEY)
 		return false;
-	e = lex_find(&x->c->lex, x->rt + a, b - a);
-	return e >= 0 && (x->c->lex.e[e].flags & W_VALENCE);
+	lex_find_info(&x->c->lex, x->rt + a, b - a, &info);
+	return info & W_VALENCE;
 }
 
 static void word(struct heed_classify_ctx *x, const unsigned char *in,
