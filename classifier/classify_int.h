@@ -164,6 +164,7 @@ struct cls_req_lit {
 };
 
 #define PF_MAXLEN 8
+#define PF_PREFIX (PF_MAXLEN + 1)	/* bits[]: first 4 bytes of longer ones */
 
 struct cls_pf_lit {
 	uint64_t v;		/* its bytes, as an unaligned 64-bit load */
@@ -174,15 +175,18 @@ struct cls_pf_lit {
 
 /* The required literals of all patterns, found in one pass over the
  * folded text (prefilter.c). Word-start literals: a hashed bit table of
- * values per length, and for those of 4 bytes or more a table of their
- * first four bytes in front, so that most word starts are ruled out by a
- * few tests. The others, found anywhere, by their first byte. */
+ * values per length, and for those of more than 4 bytes a table of their
+ * first four bytes in front (bits[PF_PREFIX]), so that most word starts
+ * are ruled out by a few tests. The others, found anywhere, by their
+ * first byte. */
 struct cls_prefilter {
-	uint64_t *bits[PF_MAXLEN + 1];
-	uint8_t shift[PF_MAXLEN + 1];	/* 64 - log2 of the table's bits */
+	uint64_t *bits[PF_PREFIX + 1];
+	uint8_t shift[PF_PREFIX + 1];	/* 64 - log2 of the table's bits */
 	unsigned lens;			/* lengths present, a bitset */
 	uint16_t any_first[256];	/* lengths of the others, by first byte */
 	size_t n_any;
+	uint8_t any_byte[4];		/* the first bytes of the others ... */
+	unsigned n_any_bytes;		/* ... if at most 4, else 0 */
 	uint8_t word[256];		/* word bytes: [0-9A-Za-z_] */
 	uint64_t lenmask[PF_MAXLEN + 1];	/* keeps the first k bytes of a load */
 	struct { uint32_t lit; } *slot;	/* open addressing: literal + 1 */

@@ -902,8 +902,9 @@ void cls_literals_free(struct cls_req_lit *lits, size_t n)
 
 /* Values are the literal's bytes as a 64-bit load sees them, so the scan
  * compares without copying; masks keep the first k bytes on any byte
- * order. bits[4] holds the first four bytes of every literal of 4 bytes
- * or more. */
+ * order. bits[PF_PREFIX] holds the first four bytes of every literal of
+ * more than 4 bytes, apart from bits[4], so that a word start that merely
+ * begins a longer literal is not looked up as one of 4 bytes. */
 
 static inline uint64_t load8(const unsigned char *t, size_t left)
 {
@@ -937,7 +938,7 @@ static size_t slot_hash(uint64_t v, unsigned len, bool start, size_t mask)
 
 void pf_release(struct cls_prefilter *pf)
 {
-	for (unsigned k = 0; k <= PF_MAXLEN; k++)
+	for (unsigned k = 0; k <= PF_PREFIX; k++)
 		free(pf->bits[k]);
 	free(pf->lit);
 	free(pf->pats);
@@ -979,7 +980,7 @@ static void set_bit(struct cls_prefilter *pf, unsigned k, uint64_t v)
 void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 	      const uint32_t *ids, size_t n, size_t n_pats)
 {
-	size_t nslots = 64, count[PF_MAXLEN + 1] = { 0 };
+	size_t nslots = 64, count[PF_PREFIX + 1] = { 0 };
 
 	memset(pf, 0, sizeof(*pf));
 	for (unsigned k = 1; k <= PF_MAXLEN; k++) {
@@ -1041,10 +1042,19 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 		}
 		count[lit->len]++;
 		if (lit->len > 4)
-			count[4]++;	/* its first four bytes */
+			count[PF_PREFIX]++;	/* its first four bytes */
 		pf->lens |= 1u << lit->len;
 	}
-	for (unsigned k = 1; k <= PF_MAXLEN; k++) {
+	for (unsigned b = 0; b < 256; b++) {
+		if (!pf->any_first[b])
+			continue;
+		if (pf->n_any_bytes == sizeof(pf->any_byte)) {
+			pf->n_any_bytes = 0;	/* too many: byte by byte */
+			break;
+		}
+		pf->any_byte[pf->n_any_bytes++] = (uint8_t)b;
+	}
+	for (unsigned k = 1; k <= PF_PREFIX; k++) {
 		unsigned lg = 6;	/* one word of zeros when none */
 
 		while (count[k] && lg < 18 && (1ull << lg) < count[k] * 32)
@@ -1059,7 +1069,7 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 			continue;
 		set_bit(pf, lit->len, lit->v);
 		if (lit->len > 4)
-			set_bit(pf, 4, lit->v & pf->lenmask[4]);
+			set_bit(pf, PF_PREFIX, lit->v & pf->lenmask[4]);
 	}
 }
 
@@ -1097,15 +1107,29 @@ static void probe_start(const struct cls_prefilter *pf, const unsigned char *t,
 
 	for (unsigned k = 1; k <= 4; k++)
 		hit |= (unsigned)has_bit(pf, k, w & pf->lenmask[k]) << k;
+	hit |= (unsigned)has_bit(pf, PF_PREFIX, w & pf->lenmask[4]) << PF_PREFIX;
 	if (!hit)
 		return;
-	if (hit & (1u << 4))
+	if (hit & (1u << PF_PREFIX))
 		for (unsigned k = 5; k <= PF_MAXLEN; k++)
 			hit |= (unsigned)has_bit(pf, k, w & pf->lenmask[k]) << k;
 	for (hit &= pf->lens; hit; hit &= hit - 1) {
 		unsigned k = (unsigned)__builtin_ctz(hit);
 
 		confirm(pf, true, k, w & pf->lenmask[k], got, cand);
+	}
+}
+
+/* The literals found anywhere that may start at t[i]. */
+static void any_at(const struct cls_prefilter *pf, const unsigned char *t,
+		   size_t len, size_t i, uint8_t *got, uint64_t *cand)
+{
+	for (unsigned any = pf->any_first[t[i]]; any; any &= any - 1) {
+		unsigned k = (unsigned)__builtin_ctz(any);
+
+		if (k <= len - i)
+			confirm(pf, false, k,
+				load8(t + i, len - i) & pf->lenmask[k], got, cand);
 	}
 }
 
@@ -1207,16 +1231,21 @@ void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
 		}
 		prev = w;
 	}
-	if (pf->n_any)
-		for (i = 0; i < len; i++)
-			for (unsigned any = pf->any_first[t[i]]; any; any &= any - 1) {
-				unsigned k = (unsigned)__builtin_ctz(any);
+	if (pf->n_any_bytes) {
+		/* few first bytes, usually absent: memchr skips to them */
+		for (unsigned b = 0; b < pf->n_any_bytes; b++) {
+			const unsigned char *p = t, *end = t + len;
 
-				if (k <= len - i)
-					confirm(pf, false, k,
-						load8(t + i, len - i) & pf->lenmask[k],
-						got, cand);
+			while ((p = memchr(p, pf->any_byte[b], (size_t)(end - p)))) {
+				any_at(pf, t, len, (size_t)(p - t), got, cand);
+				p++;
 			}
+		}
+	} else if (pf->n_any) {
+		for (i = 0; i < len; i++)
+			if (pf->any_first[t[i]])
+				any_at(pf, t, len, i, got, cand);
+	}
 	for (size_t w = 0; w <= pf->n_pats / 64; w++)
 		for (uint64_t bits = cand[w]; bits; bits &= bits - 1) {
 			size_t p = w * 64 + (size_t)__builtin_ctzll(bits);
