@@ -798,19 +798,29 @@ static void hashtag(struct heed_classify_ctx *x, const unsigned char *in,
 	}
 }
 
+static void segs_grow(struct heed_classify_ctx *x)
+{
+	x->segs_alloc = x->segs_alloc ? x->segs_alloc * 2 : 32;
+	x->segs = xreallocarray(x->segs, x->segs_alloc, sizeof(*x->segs));
+}
+
 /* A new segment for input[s, e), its folded form to start at rt_len (a
- * space before it when it is not the first). */
-static struct cls_seg *seg_new(struct heed_classify_ctx *x, size_t s,
-			       size_t e)
+ * space before it when it is not the first). Inline: once per word. */
+static inline struct cls_seg *seg_new(struct heed_classify_ctx *x, size_t s,
+				      size_t e)
 {
 	struct cls_seg *g;
 
-	if (x->n_segs == x->segs_alloc) {
-		x->segs_alloc = x->segs_alloc ? x->segs_alloc * 2 : 32;
-		x->segs = xreallocarray(x->segs, x->segs_alloc, sizeof(*x->segs));
+	if (x->n_segs == x->segs_alloc)
+		segs_grow(x);
+	if (x->rt_len && x->rt[x->rt_len - 1] != ' ') {
+		rt_reserve(x, 1);
+		x->rt[x->rt_len] = ' ';
+		x->src[x->rt_len] = (uint32_t)s;
+		x->src_end[x->rt_len] = (uint32_t)s;
+		x->rt_len++;
+		x->rt[x->rt_len] = '\0';
 	}
-	if (x->rt_len && x->rt[x->rt_len - 1] != ' ')
-		rt_put(x, " ", 1, s, s);
 	g = &x->segs[x->n_segs++];
 	g->start = (uint32_t)s;
 	g->end = (uint32_t)e;
