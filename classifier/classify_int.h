@@ -201,6 +201,9 @@ struct cls_prefilter {
 	 * late[late_at[p] .. late_at[p + 1]) */
 	struct cls_pf_late { uint64_t v; uint8_t len, conj, start; } *late;
 	uint32_t *late_at;
+	/* at the first late literal of each set: the first bytes of the
+	 * set's literals, a bitset, to pass over most places at once */
+	struct cls_pf_first { uint64_t b[4]; } *late_first;
 };
 
 /* The literals of pattern (len bytes, folded syntax as in rule files).

@@ -946,6 +946,7 @@ void pf_release(struct cls_prefilter *pf)
 	free(pf->need);
 	free(pf->late);
 	free(pf->late_at);
+	free(pf->late_first);
 	memset(pf, 0, sizeof(*pf));
 }
 
@@ -1045,6 +1046,16 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 			count[PF_PREFIX]++;	/* its first four bytes */
 		pf->lens |= 1u << lit->len;
 	}
+	pf->late_first = xcalloc(pf->late_at[n_pats + 1] + 1, sizeof(*pf->late_first));
+	for (size_t p = 0; p < n_pats; p++)
+		for (uint32_t a = pf->late_at[p], i = a; i < pf->late_at[p + 1]; i++) {
+			unsigned char first;
+
+			if (pf->late[i].conj != pf->late[a].conj)
+				a = i;	/* the next set */
+			memcpy(&first, &pf->late[i].v, 1);	/* any byte order */
+			pf->late_first[a].b[first / 64] |= 1ull << (first % 64);
+		}
 	for (unsigned b = 0; b < 256; b++) {
 		if (!pf->any_first[b])
 			continue;
@@ -1156,15 +1167,22 @@ static bool late_ok(const struct cls_prefilter *pf, size_t p,
 		    size_t n)
 {
 	for (uint32_t a = pf->late_at[p], b; a < pf->late_at[p + 1]; a = b) {
+		const uint64_t *first = pf->late_first[a].b;
 		bool found = false, anywhere = false;
 
 		for (b = a; b < pf->late_at[p + 1] &&
 			    pf->late[b].conj == pf->late[a].conj; b++)
 			anywhere |= !pf->late[b].start;
-		for (size_t k = 0; k < n && !found; k++)
-			found = late_at(pf, a, b, true, t + starts[k], len - starts[k]);
+		for (size_t k = 0; k < n && !found; k++) {
+			unsigned char c = t[starts[k]];
+
+			if (first[c / 64] >> (c % 64) & 1)
+				found = late_at(pf, a, b, true, t + starts[k],
+						len - starts[k]);
+		}
 		for (size_t j = 0; anywhere && j < len && !found; j++)
-			found = late_at(pf, a, b, false, t + j, len - j);
+			if (first[t[j] / 64] >> (t[j] % 64) & 1)
+				found = late_at(pf, a, b, false, t + j, len - j);
 		if (!found)
 			return false;
 	}
