@@ -1106,25 +1106,25 @@ static void confirm(const struct cls_prefilter *pf, bool start, unsigned k,
 	}
 }
 
-/* The word-start literals at t (left bytes on). The tests of lengths 1-4
- * first, without branches (their outcomes are too random to predict, and
- * usually all fail); longer lengths only when the first four bytes begin
- * some literal. */
+/* The word-start literals at t (left bytes on). Every length is tested,
+ * without branches: their outcomes are too random to predict (four in ten
+ * word starts begin some longer literal, "the " of "the worl"), while all
+ * of them together usually fail. Lengths 5-8 count only where the first
+ * four bytes begin such a literal. */
 static void probe_start(const struct cls_prefilter *pf, const unsigned char *t,
 			size_t left, uint8_t *got, uint64_t *cand)
 {
 	uint64_t w = load8(t, left);
-	unsigned hit = 0;
+	unsigned pre = has_bit(pf, PF_PREFIX, w & pf->lenmask[4]), hit = 0;
 
 	for (unsigned k = 1; k <= 4; k++)
 		hit |= (unsigned)has_bit(pf, k, w & pf->lenmask[k]) << k;
-	hit |= (unsigned)has_bit(pf, PF_PREFIX, w & pf->lenmask[4]) << PF_PREFIX;
-	if (!hit)
+	for (unsigned k = 5; k <= PF_MAXLEN; k++)
+		hit |= ((unsigned)has_bit(pf, k, w & pf->lenmask[k]) & pre) << k;
+	hit &= pf->lens;
+	if (__builtin_expect(!hit, 1))
 		return;
-	if (hit & (1u << PF_PREFIX))
-		for (unsigned k = 5; k <= PF_MAXLEN; k++)
-			hit |= (unsigned)has_bit(pf, k, w & pf->lenmask[k]) << k;
-	for (hit &= pf->lens; hit; hit &= hit - 1) {
+	for (; hit; hit &= hit - 1) {
 		unsigned k = (unsigned)__builtin_ctz(hit);
 
 		confirm(pf, true, k, w & pf->lenmask[k], got, cand);
