@@ -79,6 +79,9 @@ static const char *by_script(const struct heed_classify_ctx *x)
 	const unsigned *s = x->n_script;
 	unsigned best = SCRIPT_LATIN;
 
+	/* every letter is counted in one script: all Latin, as most are */
+	if (s[SCRIPT_LATIN] == x->n_letters)
+		return NULL;
 	for (unsigned k = 1; k < SCRIPT_N; k++)
 		if (s[k] > s[best])
 			best = k;
@@ -121,13 +124,12 @@ const char *lang_guess(const struct heed_classify_ctx *x)
 	if (script)
 		return script;
 	/* count in the bytes of one word (language l in byte l), emptied
-	 * into count[] before a byte could overflow */
+	 * into count[] before a byte could overflow; without a branch per
+	 * token, as whether one counts is random */
 	for (size_t i = 0; i < x->n_toks; i++) {
 		unsigned langs = x->toks[i].info >> LEX_LANGS_SHIFT;
 
-		if (!langs || x->toks[i].kind != TK_WORD)
-			continue;
-		lanes += spread(langs);
+		lanes += spread(langs) & -(uint64_t)(x->toks[i].kind == TK_WORD);
 		if (++in_lanes == 255) {
 			add_lanes(count, lanes);
 			lanes = 0;
