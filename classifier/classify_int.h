@@ -51,13 +51,25 @@ struct lex_entry {
 	uint64_t second;	/* W_PHRASE: bit (entry % 64) of each second word */
 };
 
-/* A slot holds the hash, so that a miss rarely touches an entry; eight
- * bytes, so that the table of a full lexicon stays small enough for the
- * cache (a lookup per token is the classifier's most frequent step). */
+/* A slot holds what a lookup compares (the key's first eight bytes and
+ * its length) and what the scorer asks of a token's entry (its info), so
+ * that most tokens never touch their entry: a lookup per token is the
+ * classifier's most frequent step, and the entries do not fit the cache. */
 struct lex_slot {
-	uint32_t hash;
+	uint64_t head;		/* as lex_entry.head */
 	uint32_t idx;		/* entry index + 1; 0: empty */
+	uint16_t len;		/* key length, 0xffff for that or more */
+	uint16_t info;		/* lex_info of the entry (see lex_sync) */
 };
+
+/* An entry's info: its W_* flags, its stopword languages above them. */
+#define LEX_LANGS_SHIFT 5
+static inline uint16_t lex_info(uint32_t flags, uint16_t langs)
+{
+	return (uint16_t)(flags | (uint32_t)langs << LEX_LANGS_SHIFT);
+}
+_Static_assert(W_IDIOM < 1u << LEX_LANGS_SHIFT && LANG_N + LEX_LANGS_SHIFT <= 16,
+	       "lex_info packs the flags and languages in 16 bits");
 
 #define LEX_BLOOM_WORDS 2048u
 
@@ -77,6 +89,13 @@ void lex_release(struct cls_lexicon *lx);
 uint32_t lex_hash(const char *s, size_t len);
 /* Index of the entry for the folded key, or -1. */
 int32_t lex_find(const struct cls_lexicon *lx, const char *s, size_t len);
+/* The same, and its lex_info in *info (0 when not found); the info is
+ * that of the last lex_sync. */
+int32_t lex_find_info(const struct cls_lexicon *lx, const char *s, size_t len,
+		      uint16_t *info);
+/* Copy every entry's flags and languages into its slot: after the last
+ * change to them (rules_finish does it). */
+void lex_sync(struct cls_lexicon *lx);
 /* Find or add (with no flags); returns its index. */
 int32_t lex_intern(struct cls_lexicon *lx, const char *s, size_t len);
 static inline const char *lex_key(const struct cls_lexicon *lx, int32_t i)
@@ -145,6 +164,7 @@ struct cls_req_lit {
 };
 
 #define PF_MAXLEN 8
+#define PF_PREFIX (PF_MAXLEN + 1)	/* bits[]: first 4 bytes of longer ones */
 
 struct cls_pf_lit {
 	uint64_t v;		/* its bytes, as an unaligned 64-bit load */
@@ -155,15 +175,18 @@ struct cls_pf_lit {
 
 /* The required literals of all patterns, found in one pass over the
  * folded text (prefilter.c). Word-start literals: a hashed bit table of
- * values per length, and for those of 4 bytes or more a table of their
- * first four bytes in front, so that most word starts are ruled out by a
- * few tests. The others, found anywhere, by their first byte. */
+ * values per length, and for those of more than 4 bytes a table of their
+ * first four bytes in front (bits[PF_PREFIX]), so that most word starts
+ * are ruled out by a few tests. The others, found anywhere, by their
+ * first byte. */
 struct cls_prefilter {
-	uint64_t *bits[PF_MAXLEN + 1];
-	uint8_t shift[PF_MAXLEN + 1];	/* 64 - log2 of the table's bits */
+	uint64_t *bits[PF_PREFIX + 1];
+	uint8_t shift[PF_PREFIX + 1];	/* 64 - log2 of the table's bits */
 	unsigned lens;			/* lengths present, a bitset */
 	uint16_t any_first[256];	/* lengths of the others, by first byte */
 	size_t n_any;
+	uint8_t any_byte[4];		/* the first bytes of the others ... */
+	unsigned n_any_bytes;		/* ... if at most 4, else 0 */
 	uint8_t word[256];		/* word bytes: [0-9A-Za-z_] */
 	uint64_t lenmask[PF_MAXLEN + 1];	/* keeps the first k bytes of a load */
 	struct { uint32_t lit; } *slot;	/* open addressing: literal + 1 */
@@ -178,6 +201,9 @@ struct cls_prefilter {
 	 * late[late_at[p] .. late_at[p + 1]) */
 	struct cls_pf_late { uint64_t v; uint8_t len, conj, start; } *late;
 	uint32_t *late_at;
+	/* at the first late literal of each set: the first bytes of the
+	 * set's literals, a bitset, to pass over most places at once */
+	struct cls_pf_first { uint64_t b[4]; } *late_first;
 };
 
 /* The literals of pattern (len bytes, folded syntax as in rule files).
@@ -246,7 +272,7 @@ struct heed_classifier {
 /* Load one rule file held in memory into c (name is for messages). */
 int rules_parse(struct heed_classifier *c, const char *name, const char *text,
 		size_t len, struct heed_err *err) HEED_MUSTCHECK;
-/* After all files: drop disabled rules, build the prefilter. */
+/* After all files: drop disabled rules, build the prefilter, lex_sync. */
 void rules_finish(struct heed_classifier *c);
 void rules_release(struct heed_classifier *c);
 /* Find a topic by name; -1 if not declared. */
@@ -286,6 +312,7 @@ struct cls_tok {
 	uint8_t kind;
 	uint16_t flags;
 	uint16_t idioms;	/* idioms starting here, a bitset (vader.c) */
+	uint16_t info;		/* lex_info of entry; 0 if none */
 };
 
 enum seg_kind { SEG_TEXT, SEG_URL, SEG_HANDLE, SEG_HASHTAG };

@@ -91,12 +91,14 @@ static inline uint64_t bloom_bits(uint64_t h)
 	return (1ull << ((h >> 40) & 63)) | (1ull << ((h >> 46) & 63));
 }
 
-int32_t lex_find(const struct cls_lexicon *lx, const char *s, size_t len)
+int32_t lex_find_info(const struct cls_lexicon *lx, const char *s, size_t len,
+		      uint16_t *info)
 {
 	uint64_t head, h64, bits;
-	uint32_t h;
+	uint16_t slen = len < 0xffff ? (uint16_t)len : 0xffff;
 	size_t i;
 
+	*info = 0;
 	if (!lx->slots)
 		return -1;
 	head = head8(s, len);
@@ -104,31 +106,55 @@ int32_t lex_find(const struct cls_lexicon *lx, const char *s, size_t len)
 	bits = bloom_bits(h64);
 	if ((lx->bloom[bloom_word(h64)] & bits) != bits)
 		return -1;
-	h = (uint32_t)h64;
-	for (i = h & lx->mask;; i = (i + 1) & lx->mask) {
+	for (i = (uint32_t)h64 & lx->mask;; i = (i + 1) & lx->mask) {
 		const struct lex_slot *slot = &lx->slots[i];
 		const struct lex_entry *e;
 
 		if (!slot->idx)
 			return -1;
-		if (slot->hash != h)
+		if (slot->head != head || slot->len != slen)
 			continue;
+		/* head and length are the whole key up to eight bytes */
 		e = &lx->e[slot->idx - 1];
-		if (e->head == head && e->key_len == len &&
-		    (len <= 8 || !memcmp(lx->keys + e->key + 8, s + 8, len - 8)))
+		if (len <= 8 || (e->key_len == len &&
+				 !memcmp(lx->keys + e->key + 8, s + 8, len - 8))) {
+			*info = slot->info;
 			return (int32_t)(slot->idx - 1);
+		}
 	}
+}
+
+int32_t lex_find(const struct cls_lexicon *lx, const char *s, size_t len)
+{
+	uint16_t info;
+
+	return lex_find_info(lx, s, len, &info);
 }
 
 static void place(struct cls_lexicon *lx, uint32_t idx)
 {
+	const struct lex_entry *e = &lx->e[idx];
 	size_t i;
 
-	for (i = lx->e[idx].hash & lx->mask; lx->slots[i].idx;
-	     i = (i + 1) & lx->mask)
+	for (i = e->hash & lx->mask; lx->slots[i].idx; i = (i + 1) & lx->mask)
 		;
-	lx->slots[i].hash = lx->e[idx].hash;
+	lx->slots[i].head = e->head;
 	lx->slots[i].idx = idx + 1;
+	lx->slots[i].len = e->key_len < 0xffff ? (uint16_t)e->key_len : 0xffff;
+	lx->slots[i].info = lex_info(e->flags, e->langs);
+}
+
+void lex_sync(struct cls_lexicon *lx)
+{
+	if (!lx->slots)
+		return;
+	for (size_t i = 0; i <= lx->mask; i++) {
+		struct lex_slot *slot = &lx->slots[i];
+
+		if (slot->idx)
+			slot->info = lex_info(lx->e[slot->idx - 1].flags,
+					      lx->e[slot->idx - 1].langs);
+	}
 }
 
 /* Keep the table at most 5/8 full: short probes, a small table. */

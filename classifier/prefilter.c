@@ -902,8 +902,9 @@ void cls_literals_free(struct cls_req_lit *lits, size_t n)
 
 /* Values are the literal's bytes as a 64-bit load sees them, so the scan
  * compares without copying; masks keep the first k bytes on any byte
- * order. bits[4] holds the first four bytes of every literal of 4 bytes
- * or more. */
+ * order. bits[PF_PREFIX] holds the first four bytes of every literal of
+ * more than 4 bytes, apart from bits[4], so that a word start that merely
+ * begins a longer literal is not looked up as one of 4 bytes. */
 
 static inline uint64_t load8(const unsigned char *t, size_t left)
 {
@@ -937,7 +938,7 @@ static size_t slot_hash(uint64_t v, unsigned len, bool start, size_t mask)
 
 void pf_release(struct cls_prefilter *pf)
 {
-	for (unsigned k = 0; k <= PF_MAXLEN; k++)
+	for (unsigned k = 0; k <= PF_PREFIX; k++)
 		free(pf->bits[k]);
 	free(pf->lit);
 	free(pf->pats);
@@ -945,6 +946,7 @@ void pf_release(struct cls_prefilter *pf)
 	free(pf->need);
 	free(pf->late);
 	free(pf->late_at);
+	free(pf->late_first);
 	memset(pf, 0, sizeof(*pf));
 }
 
@@ -979,7 +981,7 @@ static void set_bit(struct cls_prefilter *pf, unsigned k, uint64_t v)
 void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 	      const uint32_t *ids, size_t n, size_t n_pats)
 {
-	size_t nslots = 64, count[PF_MAXLEN + 1] = { 0 };
+	size_t nslots = 64, count[PF_PREFIX + 1] = { 0 };
 
 	memset(pf, 0, sizeof(*pf));
 	for (unsigned k = 1; k <= PF_MAXLEN; k++) {
@@ -1041,10 +1043,29 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 		}
 		count[lit->len]++;
 		if (lit->len > 4)
-			count[4]++;	/* its first four bytes */
+			count[PF_PREFIX]++;	/* its first four bytes */
 		pf->lens |= 1u << lit->len;
 	}
-	for (unsigned k = 1; k <= PF_MAXLEN; k++) {
+	pf->late_first = xcalloc(pf->late_at[n_pats + 1] + 1, sizeof(*pf->late_first));
+	for (size_t p = 0; p < n_pats; p++)
+		for (uint32_t a = pf->late_at[p], i = a; i < pf->late_at[p + 1]; i++) {
+			unsigned char first;
+
+			if (pf->late[i].conj != pf->late[a].conj)
+				a = i;	/* the next set */
+			memcpy(&first, &pf->late[i].v, 1);	/* any byte order */
+			pf->late_first[a].b[first / 64] |= 1ull << (first % 64);
+		}
+	for (unsigned b = 0; b < 256; b++) {
+		if (!pf->any_first[b])
+			continue;
+		if (pf->n_any_bytes == sizeof(pf->any_byte)) {
+			pf->n_any_bytes = 0;	/* too many: byte by byte */
+			break;
+		}
+		pf->any_byte[pf->n_any_bytes++] = (uint8_t)b;
+	}
+	for (unsigned k = 1; k <= PF_PREFIX; k++) {
 		unsigned lg = 6;	/* one word of zeros when none */
 
 		while (count[k] && lg < 18 && (1ull << lg) < count[k] * 32)
@@ -1059,7 +1080,7 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 			continue;
 		set_bit(pf, lit->len, lit->v);
 		if (lit->len > 4)
-			set_bit(pf, 4, lit->v & pf->lenmask[4]);
+			set_bit(pf, PF_PREFIX, lit->v & pf->lenmask[4]);
 	}
 }
 
@@ -1085,27 +1106,41 @@ static void confirm(const struct cls_prefilter *pf, bool start, unsigned k,
 	}
 }
 
-/* The word-start literals at t (left bytes on). The tests of lengths 1-4
- * first, without branches (their outcomes are too random to predict, and
- * usually all fail); longer lengths only when the first four bytes begin
- * some literal. */
+/* The word-start literals at t (left bytes on). Every length is tested,
+ * without branches: their outcomes are too random to predict (four in ten
+ * word starts begin some longer literal, "the " of "the worl"), while all
+ * of them together usually fail. Lengths 5-8 count only where the first
+ * four bytes begin such a literal. */
 static void probe_start(const struct cls_prefilter *pf, const unsigned char *t,
 			size_t left, uint8_t *got, uint64_t *cand)
 {
 	uint64_t w = load8(t, left);
-	unsigned hit = 0;
+	unsigned pre = has_bit(pf, PF_PREFIX, w & pf->lenmask[4]), hit = 0;
 
 	for (unsigned k = 1; k <= 4; k++)
 		hit |= (unsigned)has_bit(pf, k, w & pf->lenmask[k]) << k;
-	if (!hit)
+	for (unsigned k = 5; k <= PF_MAXLEN; k++)
+		hit |= ((unsigned)has_bit(pf, k, w & pf->lenmask[k]) & pre) << k;
+	hit &= pf->lens;
+	if (__builtin_expect(!hit, 1))
 		return;
-	if (hit & (1u << 4))
-		for (unsigned k = 5; k <= PF_MAXLEN; k++)
-			hit |= (unsigned)has_bit(pf, k, w & pf->lenmask[k]) << k;
-	for (hit &= pf->lens; hit; hit &= hit - 1) {
+	for (; hit; hit &= hit - 1) {
 		unsigned k = (unsigned)__builtin_ctz(hit);
 
 		confirm(pf, true, k, w & pf->lenmask[k], got, cand);
+	}
+}
+
+/* The literals found anywhere that may start at t[i]. */
+static void any_at(const struct cls_prefilter *pf, const unsigned char *t,
+		   size_t len, size_t i, uint8_t *got, uint64_t *cand)
+{
+	for (unsigned any = pf->any_first[t[i]]; any; any &= any - 1) {
+		unsigned k = (unsigned)__builtin_ctz(any);
+
+		if (k <= len - i)
+			confirm(pf, false, k,
+				load8(t + i, len - i) & pf->lenmask[k], got, cand);
 	}
 }
 
@@ -1132,15 +1167,22 @@ static bool late_ok(const struct cls_prefilter *pf, size_t p,
 		    size_t n)
 {
 	for (uint32_t a = pf->late_at[p], b; a < pf->late_at[p + 1]; a = b) {
+		const uint64_t *first = pf->late_first[a].b;
 		bool found = false, anywhere = false;
 
 		for (b = a; b < pf->late_at[p + 1] &&
 			    pf->late[b].conj == pf->late[a].conj; b++)
 			anywhere |= !pf->late[b].start;
-		for (size_t k = 0; k < n && !found; k++)
-			found = late_at(pf, a, b, true, t + starts[k], len - starts[k]);
+		for (size_t k = 0; k < n && !found; k++) {
+			unsigned char c = t[starts[k]];
+
+			if (first[c / 64] >> (c % 64) & 1)
+				found = late_at(pf, a, b, true, t + starts[k],
+						len - starts[k]);
+		}
 		for (size_t j = 0; anywhere && j < len && !found; j++)
-			found = late_at(pf, a, b, false, t + j, len - j);
+			if (first[t[j] / 64] >> (t[j] % 64) & 1)
+				found = late_at(pf, a, b, false, t + j, len - j);
 		if (!found)
 			return false;
 	}
@@ -1191,32 +1233,39 @@ void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
 		unsigned ws = w & ~((w << 1) | prev);
 
 		prev = w >> 7;
-		for (; ws; ws &= ws - 1) {
-			size_t j = i + (size_t)__builtin_ctz(ws);
-
-			starts[n++] = (uint32_t)j;
-			probe_start(pf, t + j, len - j, got, cand);
+		/* at most four starts in eight bytes, stored without a branch
+		 * on how many (a branch that mispredicts once a chunk); the
+		 * spare stores land below the count of the next full chunk */
+		for (unsigned k = 0; k < 4; k++) {
+			starts[n] = (uint32_t)(i + (size_t)__builtin_ctz(ws | 0x100u));
+			n += ws != 0;
+			ws &= ws - 1;
 		}
 	}
 	for (; i < len; i++) {
 		unsigned w = pf->word[t[i]];
 
-		if (w > prev) {
+		if (w > prev)
 			starts[n++] = (uint32_t)i;
-			probe_start(pf, t + i, len - i, got, cand);
-		}
 		prev = w;
 	}
-	if (pf->n_any)
-		for (i = 0; i < len; i++)
-			for (unsigned any = pf->any_first[t[i]]; any; any &= any - 1) {
-				unsigned k = (unsigned)__builtin_ctz(any);
+	for (size_t k = 0; k < n; k++)
+		probe_start(pf, t + starts[k], len - starts[k], got, cand);
+	if (pf->n_any_bytes) {
+		/* few first bytes, usually absent: memchr skips to them */
+		for (unsigned b = 0; b < pf->n_any_bytes; b++) {
+			const unsigned char *p = t, *end = t + len;
 
-				if (k <= len - i)
-					confirm(pf, false, k,
-						load8(t + i, len - i) & pf->lenmask[k],
-						got, cand);
+			while ((p = memchr(p, pf->any_byte[b], (size_t)(end - p)))) {
+				any_at(pf, t, len, (size_t)(p - t), got, cand);
+				p++;
 			}
+		}
+	} else if (pf->n_any) {
+		for (i = 0; i < len; i++)
+			if (pf->any_first[t[i]])
+				any_at(pf, t, len, i, got, cand);
+	}
 	for (size_t w = 0; w <= pf->n_pats / 64; w++)
 		for (uint64_t bits = cand[w]; bits; bits &= bits - 1) {
 			size_t p = w * 64 + (size_t)__builtin_ctzll(bits);

@@ -479,6 +479,7 @@ void rules_finish(struct heed_classifier *c)
 	pf_build(c->pf, lits, ids, n, c->n_pats);
 	cls_literals_free(lits, n);
 	free(ids);
+	lex_sync(&c->lex);
 }
 
 void rules_release(struct heed_classifier *c)

@@ -299,14 +299,16 @@ static bool fold_append(struct heed_classify_ctx *x, const unsigned char *in,
 			break;
 		}
 	if (ascii) {
+		unsigned letters = 0;
+
 		rt_reserve(x, e - s);
+		/* counted in a local: stores through x would alias rt */
 		for (size_t i = s; i < e; i++) {
 			unsigned char b = in[i];
 
 			if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') {
 				b |= 0x20;
-				x->n_letters++;
-				x->n_script[SCRIPT_LATIN]++;
+				letters++;
 			}
 			x->rt[x->rt_len] = (char)b;
 			x->src[x->rt_len] = (uint32_t)i;
@@ -314,6 +316,8 @@ static bool fold_append(struct heed_classify_ctx *x, const unsigned char *in,
 			x->rt_len++;
 		}
 		x->rt[x->rt_len] = '\0';
+		x->n_letters += letters;
+		x->n_script[SCRIPT_LATIN] += letters;
 		return true;
 	}
 	mixed = mixed_script(in, s, e);
@@ -396,6 +400,7 @@ static struct cls_tok *tok_new(struct heed_classify_ctx *x, size_t a,
 	t->key = (uint32_t)a;
 	t->klen = (uint32_t)(b - a);
 	t->entry = -1;
+	t->info = 0;
 	t->phrase = -1;
 	t->phrase_len = 0;
 	t->kind = kind;
@@ -453,26 +458,36 @@ static bool has_run3(const char *s, size_t n)
 	return false;
 }
 
-/* Look the word up, elongated forms too ("goooood" -> "good"). */
-static void tok_lookup(struct heed_classify_ctx *x, struct cls_tok *t,
-		       const unsigned char *in)
+/* Find the word's entry (klen <= CLS_MAX_KEY), elongated forms too
+ * ("goooood" -> "good"). */
+static void tok_find(struct heed_classify_ctx *x, struct cls_tok *t)
 {
 	const struct cls_lexicon *lx = &x->c->lex;
 	const char *k = x->rt + t->key;
 	size_t n = t->klen;
 
-	if (n > CLS_MAX_KEY)
-		return;
-	t->entry = lex_find(lx, k, n);
+	t->entry = lex_find_info(lx, k, n, &t->info);
 	if (t->entry < 0 && n > 3 && has_run3(k, n)) {
 		for (unsigned keep = 2; keep >= 1 && t->entry < 0; keep--) {
 			size_t m = squeeze(k, n, x->key, keep);
 
-			t->entry = lex_find(lx, x->key, m);
+			t->entry = lex_find_info(lx, x->key, m, &t->info);
 		}
 		if (t->entry >= 0)
 			t->flags |= TF_ELONG;
 	}
+}
+
+/* Look the word up and set its flags from its text. */
+static void tok_lookup(struct heed_classify_ctx *x, struct cls_tok *t,
+		       const unsigned char *in)
+{
+	const char *k = x->rt + t->key;
+	size_t n = t->klen;
+
+	if (n > CLS_MAX_KEY)
+		return;
+	tok_find(x, t);
 	for (size_t i = 1; i + 1 < n; i++)
 		if (k[i] == '\'' && k[i - 1] == 'n' && k[i + 1] == 't') {
 			t->flags |= TF_NT;
@@ -531,12 +546,12 @@ static bool word_byte(char ch)
 
 static bool is_emoticon(const struct heed_classify_ctx *x, size_t a, size_t b)
 {
-	int32_t e;
+	uint16_t info;
 
 	if (b - a < 2 || b - a > CLS_MAX_KEY)
 		return false;
-	e = lex_find(&x->c->lex, x->rt + a, b - a);
-	return e >= 0 && (x->c->lex.e[e].flags & W_VALENCE);
+	lex_find_info(&x->c->lex, x->rt + a, b - a, &info);
+	return info & W_VALENCE;
 }
 
 static void word(struct heed_classify_ctx *x, const unsigned char *in,
@@ -783,22 +798,41 @@ static void hashtag(struct heed_classify_ctx *x, const unsigned char *in,
 	}
 }
 
-static void segment(struct heed_classify_ctx *x, const unsigned char *in,
-		    size_t s, size_t e)
+static void segs_grow(struct heed_classify_ctx *x)
+{
+	x->segs_alloc = x->segs_alloc ? x->segs_alloc * 2 : 32;
+	x->segs = xreallocarray(x->segs, x->segs_alloc, sizeof(*x->segs));
+}
+
+/* A new segment for input[s, e), its folded form to start at rt_len (a
+ * space before it when it is not the first). Inline: once per word. */
+static inline struct cls_seg *seg_new(struct heed_classify_ctx *x, size_t s,
+				      size_t e)
 {
 	struct cls_seg *g;
-	size_t a;
 
-	if (x->n_segs == x->segs_alloc) {
-		x->segs_alloc = x->segs_alloc ? x->segs_alloc * 2 : 32;
-		x->segs = xreallocarray(x->segs, x->segs_alloc, sizeof(*x->segs));
+	if (x->n_segs == x->segs_alloc)
+		segs_grow(x);
+	if (x->rt_len && x->rt[x->rt_len - 1] != ' ') {
+		rt_reserve(x, 1);
+		x->rt[x->rt_len] = ' ';
+		x->src[x->rt_len] = (uint32_t)s;
+		x->src_end[x->rt_len] = (uint32_t)s;
+		x->rt_len++;
+		x->rt[x->rt_len] = '\0';
 	}
-	if (x->rt_len && x->rt[x->rt_len - 1] != ' ')
-		rt_put(x, " ", 1, s, s);
-	a = x->rt_len;
 	g = &x->segs[x->n_segs++];
 	g->start = (uint32_t)s;
 	g->end = (uint32_t)e;
+	return g;
+}
+
+static void segment(struct heed_classify_ctx *x, const unsigned char *in,
+		    size_t s, size_t e)
+{
+	struct cls_seg *g = seg_new(x, s, e);
+	size_t a = x->rt_len;
+
 	g->kind = seg_kind(in + s, e - s);
 	switch (g->kind) {
 	case SEG_URL:
@@ -848,6 +882,90 @@ static size_t escape_len(const unsigned char *in, size_t i, size_t len)
 	return 2;
 }
 
+/* A segment of ASCII letters and digits only (seen: the CC_* of its
+ * bytes, or'ed): what segment() makes of it, one word whose folded form is
+ * its bytes in lower case, without the general path's tests. */
+static void plain_word(struct heed_classify_ctx *x, const unsigned char *in,
+		       size_t s, size_t e, unsigned seen)
+{
+	struct cls_seg *g = seg_new(x, s, e);
+	size_t a = x->rt_len, n = e - s;
+	struct cls_tok *t;
+	char *rt;
+	uint32_t *src, *src_end;
+	unsigned letters = 0;
+
+	rt_reserve(x, n);
+	rt = x->rt + a;
+	src = x->src + a;
+	src_end = x->src_end + a;
+	/* digits already have the 0x20 bit: '|' lowers letters only */
+	for (size_t i = 0; i < n; i++) {
+		rt[i] = (char)(in[s + i] | 0x20);
+		letters += in[s + i] >= 'A';
+		src[i] = (uint32_t)(s + i);
+		src_end[i] = (uint32_t)(s + i + 1);
+	}
+	x->rt_len += n;
+	x->rt[x->rt_len] = '\0';
+	x->n_letters += letters;
+	x->n_script[SCRIPT_LATIN] += letters;
+	g->kind = SEG_TEXT;
+	g->fold = (uint32_t)a;
+	g->flen = (uint32_t)n;
+	t = tok_new(x, a, x->rt_len, TK_WORD);
+	if (n > CLS_MAX_KEY)
+		return;	/* as tok_lookup: no entry, no flags */
+	tok_find(x, t);
+	/* no apostrophe, so no "n't"; Python's isupper() on ASCII */
+	if ((seen & CC_UPPER) && !(seen & CC_LOWER))
+		t->flags |= TF_UPPER;
+}
+
+/* Is every byte ASCII, and none ESC? Eight at a time. */
+static bool plain_ascii(const unsigned char *in, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+	uint64_t acc = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, esc;
+
+		memcpy(&w, in + i, 8);
+		esc = w ^ (ones * 0x1b);
+		acc |= w | ((esc - ones) & ~esc);	/* high bit: a zero byte */
+	}
+	for (; i < len; i++)
+		acc |= in[i] | (in[i] == 0x1b ? 0x80u : 0);
+	return !(acc & high);
+}
+
+/* text_scan for plain_ascii text: the same segments, found without
+ * decoding; words of letters and digits take the short way. */
+static void scan_ascii(struct heed_classify_ctx *x, const unsigned char *in,
+		       size_t len)
+{
+	const uint8_t *cc = x->c->cc;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned seen = 0;
+		size_t s;
+
+		while (i < len && (cc[in[i]] & CC_SPACE))
+			i++;
+		if (i == len)
+			break;
+		for (s = i; i < len && !(cc[in[i]] & CC_SPACE); i++)
+			seen |= cc[in[i]];
+		if (seen & CC_PUNCT)
+			segment(x, in, s, i);
+		else
+			plain_word(x, in, s, i, seen);
+	}
+}
+
 void text_scan(struct heed_classify_ctx *x, const char *text, size_t len)
 {
 	const unsigned char *in = (const unsigned char *)text;
@@ -861,6 +979,10 @@ void text_scan(struct heed_classify_ctx *x, const char *text, size_t len)
 	memset(x->n_script, 0, sizeof(x->n_script));
 	rt_reserve(x, len + 16);
 	x->rt[0] = '\0';
+	if (plain_ascii(in, len)) {
+		scan_ascii(x, in, len);
+		return;
+	}
 	while (i < len) {
 		if (in[i] == 0x1b) {
 			if (in_seg)

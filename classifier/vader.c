@@ -143,19 +143,14 @@ static int32_t ent(const struct vctx *v, size_t i)
 
 static bool rated(const struct vctx *v, size_t i)
 {
-	int32_t e = v->t[i].entry;
-
-	return e >= 0 && (v->c->lex.e[e].flags & W_VALENCE);
+	return v->t[i].info & W_VALENCE;
 }
 
 static bool negated(const struct vctx *v, size_t i)
 {
-	int32_t e = v->t[i].entry;
-
 	if (v->t[i].flags & TF_INPHRASE)
 		return false;
-	return (v->t[i].flags & TF_NT) ||
-	       (e >= 0 && (v->c->lex.e[e].flags & W_NEGATE));
+	return (v->t[i].flags & TF_NT) || (v->t[i].info & W_NEGATE);
 }
 
 static const char *name_of(const struct vctx *v, size_t i, const char *def)
@@ -181,7 +176,7 @@ static double scalar_inc_dec(const struct vctx *v, size_t j, double valence)
 	int32_t e = ent(v, j);
 	double s;
 
-	if (e < 0 || !(v->c->lex.e[e].flags & W_BOOSTER) ||
+	if (!(v->t[j].info & W_BOOSTER) ||
 	    (v->t[j].flags & TF_INPHRASE))
 		return 0;
 	s = v->c->lex.e[e].booster;
@@ -355,7 +350,7 @@ static int32_t phrase_at(struct vctx *v, size_t i, unsigned *k)
 	const struct cls_lexicon *lx = &v->c->lex;
 	char *buf = v->x->key;
 
-	if (ent(v, i) < 0 || !(lx->e[ent(v, i)].flags & W_PHRASE) ||
+	if (!(v->t[i].info & W_PHRASE) ||
 	    i + 1 >= v->n || ent(v, i + 1) < 0 ||
 	    !(lx->e[ent(v, i)].second >> (ent(v, i + 1) % 64) & 1))
 		return -1;
@@ -531,7 +526,7 @@ double vader_score(struct heed_classify_ctx *x, size_t n_extra)
 
 		upper += (t->flags & TF_UPPER) != 0;
 		t->idioms = 0;
-		if (t->entry < 0 || !(x->c->lex.e[t->entry].flags & W_IDIOM))
+		if (!(t->info & W_IDIOM))
 			continue;
 		for (size_t k = 0; k < x->c->n_idioms; k++) {
 			const struct cls_idiom *d = &x->c->idioms[k];
@@ -554,7 +549,7 @@ double vader_score(struct heed_classify_ctx *x, size_t n_extra)
 			t->phrase_len = (uint8_t)k;
 			for (unsigned m = 0; m < k; m++)
 				x->toks[i + m].flags |= m ? TF_SKIP | TF_INPHRASE : TF_INPHRASE;
-		} else if (e >= 0 && (x->c->lex.e[e].flags & W_BOOSTER)) {
+		} else if (t->info & W_BOOSTER) {
 			continue;
 		}
 		if (t->phrase < 0 && e == x->c->w_kind && i + 1 < n &&
