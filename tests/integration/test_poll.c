@@ -278,7 +278,9 @@ static void child_on_crash(int sig)
 	_exit(128 + sig);
 }
 
-static pid_t spawn_poller(const struct world *w)
+/* A poller in a child, logging to poller.log: a loop, or one cycle with
+ * once (as heed poll --once). */
+static pid_t spawn(const struct world *w, bool once)
 {
 	pid_t pid = fork();
 
@@ -291,9 +293,14 @@ static pid_t spawn_poller(const struct world *w)
 		signal(SIGSEGV, child_on_crash);
 		signal(SIGABRT, child_on_crash);
 		signal(SIGBUS, child_on_crash);
-		child_poll(w, false);
+		child_poll(w, once);
 	}
 	return pid;
+}
+
+static pid_t spawn_poller(const struct world *w)
+{
+	return spawn(w, false);
 }
 
 static void stop_poller(pid_t pid, int sig)
@@ -525,17 +532,9 @@ static void postgres_restart_mid_run(void **state)
 /* One poll cycle in a child, as heed poll --once; it must exit 0. */
 static void poll_once(const struct world *w)
 {
-	pid_t pid = fork();
+	pid_t pid = spawn(w, true);
 	int st;
 
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char *log = xasprintf("%s/poller.log", w->dir);
-
-		if (!freopen(log, "a", stderr))
-			_exit(126);
-		child_poll(w, true);
-	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
