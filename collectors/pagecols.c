@@ -24,38 +24,15 @@ static void put(struct heed_buf *b, const char *s, size_t n)
 		abort();
 }
 
-/* s as a quoted array element, or NULL: '"' and '\' escaped, and a byte
- * that is not UTF-8 turned into U+FFFD (as pagejson.c's put_str does). */
+/* s as a quoted array element, or NULL. */
 static void put_str(struct heed_buf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s, *run;
-
 	if (!s) {
 		put(b, "NULL", 4);
 		return;
 	}
 	put(b, "\"", 1);
-	while (*p) {
-		size_t n;
-
-		for (run = p; *p && *p != '"' && *p != '\\' && *p < 0x80; p++)
-			;
-		put(b, (const char *)run, (size_t)(p - run));
-		if (!*p)
-			break;
-		if (*p == '"' || *p == '\\') {
-			char esc[2] = { '\\', (char)*p };
-
-			put(b, esc, 2);
-			p++;
-		} else if ((n = store_utf8_seq(p))) {
-			put(b, (const char *)p, n);
-			p += n;
-		} else {
-			put(b, "\xef\xbf\xbd", 3);
-			p++;
-		}
-	}
+	store_put_repaired(b, s, STORE_ESC_ARRAY);
 	put(b, "\"", 1);
 }
 
@@ -96,32 +73,15 @@ static size_t repaired_len(const unsigned char *p)
 }
 
 /* s as one element: its length, then its bytes with each byte that is not
- * UTF-8 turned into U+FFFD (as put_str does); NULL is length -1. */
+ * UTF-8 turned into U+FFFD; NULL is length -1. */
 static void bin_str(struct heed_buf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s, *run;
-
 	if (!s) {
 		put_u32(b, UINT32_MAX);
 		return;
 	}
-	put_u32(b, (uint32_t)repaired_len(p));
-	while (*p) {
-		size_t n;
-
-		for (run = p; *p && *p < 0x80; p++)
-			;
-		put(b, (const char *)run, (size_t)(p - run));
-		if (!*p)
-			break;
-		if ((n = store_utf8_seq(p))) {
-			put(b, (const char *)p, n);
-			p += n;
-		} else {
-			put(b, "\xef\xbf\xbd", 3);
-			p++;
-		}
-	}
+	put_u32(b, (uint32_t)repaired_len((const unsigned char *)s));
+	store_put_repaired(b, s, STORE_ESC_NONE);
 }
 
 /* JSON text (raw item, reasons) when jsonb will take it, else NULL. */

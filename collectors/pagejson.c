@@ -48,20 +48,16 @@ size_t store_utf8_seq(const unsigned char *s)
 	return 0;
 }
 
-/* s as a JSON string, or null; a byte that is not UTF-8 becomes U+FFFD. */
-static void put_str(struct heed_buf *b, const char *s)
+void store_put_repaired(struct heed_buf *b, const char *s, enum store_escape how)
 {
 	const unsigned char *p = (const unsigned char *)s, *run;
 
-	if (!s) {
-		puts_(b, "null");
-		return;
-	}
-	put(b, "\"", 1);
 	while (*p) {
 		size_t n;
 
-		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80; p++)
+		for (run = p; *p && *p < 0x80 &&
+			      !(how != STORE_ESC_NONE && (*p == '"' || *p == '\\')) &&
+			      !(how == STORE_ESC_JSON && *p < 0x20); p++)
 			;
 		put(b, (const char *)run, (size_t)(p - run));
 		if (!*p)
@@ -85,6 +81,17 @@ static void put_str(struct heed_buf *b, const char *s)
 			p++;
 		}
 	}
+}
+
+/* s as a JSON string, or null. */
+static void put_str(struct heed_buf *b, const char *s)
+{
+	if (!s) {
+		puts_(b, "null");
+		return;
+	}
+	put(b, "\"", 1);
+	store_put_repaired(b, s, STORE_ESC_JSON);
 	put(b, "\"", 1);
 }
 

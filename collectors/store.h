@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heed/buf.h"
 #include "heed/db.h"
 #include "heed/source.h"
 
@@ -121,6 +122,15 @@ char *store_page_bad_json(const struct heed_page *page);
  * well-formed, UTF-8, no \u0000, surrogates paired, nested at most 512
  * deep. */
 bool store_json_ok(const char *text);
+
+/* How store_put_repaired writes quotes, backslashes and control characters: as
+ * they are; quotes and backslashes after a backslash (a text[] literal's
+ * element); or as JSON does, control characters as \u00XX too. */
+enum store_escape { STORE_ESC_NONE, STORE_ESC_ARRAY, STORE_ESC_JSON };
+
+/* Append s (not NULL) with each byte that is not well-formed UTF-8 turned
+ * into U+FFFD, escaped as how says. No quotes around it. */
+void store_put_repaired(struct heed_buf *b, const char *s, enum store_escape how);
 
 /* Length of the well-formed UTF-8 sequence at s (1 to 4), or 0: no
  * overlong forms, surrogates or code points past U+10FFFF, which
