@@ -185,10 +185,10 @@ static void check_posters(struct doctor *d, const struct heed_cfg *cfg,
 			if (!watched && !acks)
 				continue;
 			poster = heed_respond_poster(srcs, n, brands[b], plat);
-			if (!strcmp(plat, "hn"))
-				line(d, true, "replies", "%s on hn: Hacker News takes no replies from"
-				     " programs; agents answer there, then run heed record-reply",
-				     brands[b]);
+			if (!heed_respond_can_post(plat))
+				line(d, true, "replies", "%s on %s: heed cannot post there; agents"
+				     " answer on the platform, then run heed record-reply",
+				     brands[b], plat);
 			else if (poster)
 				line(d, true, "replies", "%s on %s: posted as %s ([source.%s])",
 				     brands[b], plat, heed_respond_poster_name(poster), poster->name);

@@ -150,10 +150,15 @@ static struct account *account_for(struct loop *l, const char *brand, const char
 	return NULL;
 }
 
+bool heed_respond_can_post(const char *platform)
+{
+	return heed_poster_find(platform) != NULL;
+}
+
 const struct heed_source *heed_respond_poster(struct heed_source *const *srcs, size_t n,
 					      const char *brand, const char *platform)
 {
-	if (!heed_poster_find(platform))
+	if (!heed_respond_can_post(platform))
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		if (srcs[i]->secret && !strcmp(srcs[i]->brand, brand) &&

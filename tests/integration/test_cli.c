@@ -187,7 +187,8 @@ static void doctor_checks_sources_and_posters(void **state)
 	assert_non_null(strstr(r.out, "FAIL replies    acme on x: no [source.*] of this brand and platform"
 				      " has credentials to post with, so replies and auto_ack stay queued"));
 	assert_null(strstr(r.out, "acme on bluesky"));
-	assert_non_null(strstr(r.out, "OK   replies    acme on hn: Hacker News takes no replies"));
+	assert_non_null(strstr(r.out, "OK   replies    acme on hn: heed cannot post there; agents answer on the"
+				      " platform, then run heed record-reply"));
 	assert_null(strstr(r.out, "t0ken"));	/* secrets never printed */
 	assert_int_equal(r.status, 1);
 	free(r.out);

@@ -48,6 +48,9 @@ struct heed_respond_opts {
 	const volatile sig_atomic_t *stop;
 };
 
+/* Can heed post replies on platform at all (Hacker News: no)? */
+bool heed_respond_can_post(const char *platform);
+
 /* The source whose credentials post replies for brand on platform: the
  * first of srcs (n) of that brand and platform with credentials, where heed
  * can post at all; NULL when there is none. Borrowed from srcs. */
