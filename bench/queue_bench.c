@@ -13,6 +13,11 @@
  *
  *   queue_bench HEED_BIN [SECONDS]
  *
+ * On stderr, beside each figure: the agents' backends' CPU per cycle, WAL
+ * flushes per cycle and how idle the machine was (what other work on a
+ * noisy machine disturbs least). QUEUE_BENCH_PROFILE=1 runs only the
+ * 4-agent cycle after the fill, for perf or auto_explain.
+ *
  * The SQL here is fixture and baseline only; heed's queue SQL lives in
  * responder/queue.c. */
 #include <inttypes.h>
@@ -98,8 +103,19 @@ static struct heed_db *open_as(const char *user)
 	return db;
 }
 
+/* Statistics of every table the cycle reads, fresh, as autovacuum keeps
+ * them in a database in use. */
+static void analyze(void)
+{
+	admin(DBNAME, "VACUUM ANALYZE cases, mentions, replies, case_events, bench_bare");
+}
+
 /* Fixture: DEPTH open cases (one post each), and the baseline's table of
- * the same depth with the same partial index shape. */
+ * the same depth with the same partial index shape. Beside them, a history
+ * of DEPTH closed cases, each with its sent reply and its events, as a
+ * team's database holds after its first weeks. Without it, replies starts
+ * empty, and the agents' long-lived sessions keep the sequential-scan plans
+ * made while it was (heed reply, a new session each time, never would). */
 static void fill(void)
 {
 	char run[24], depth[16];
@@ -125,7 +141,24 @@ static void fill(void)
 	      " 'my order never arrived, case ' || c.id, now(), c.thread_key, c.id,"
 	      " -0.5, 'negative', '{delivery}', true"
 	      " FROM cases c WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.case_id = c.id)");
-	admin(DBNAME, "VACUUM ANALYZE");
+	admin_with(DBNAME,
+		   "WITH c AS ("
+		   " INSERT INTO cases (brand, platform, author_id, thread_key, priority, state,"
+		   " customer_posted_at, opened_at, due_at, first_response_at, resolved_at)"
+		   " SELECT 'acme', 'mastodon', 1 + i % 1000, 'h' || i || '-' || $1, 50, 'resolved',"
+		   " now() - interval '2 days', now() - interval '2 days',"
+		   " now() - interval '2 days' + interval '30 minutes',"
+		   " now() - interval '1 day', now() - interval '1 day'"
+		   " FROM generate_series(1, $2::integer) i RETURNING id),"
+		   " r AS (INSERT INTO replies (case_id, platform, text, agent, idempotency_key,"
+		   " state, platform_reply_id, sent_at)"
+		   " SELECT id, 'mastodon', 'Sorry about that, we are on it.', 'bench_a1',"
+		   " 'hist-' || id, 'sent', 'r' || id, now() - interval '1 day' FROM c)"
+		   " INSERT INTO case_events (case_id, actor, kind, at)"
+		   " SELECT id, 'bench_a1', k, now() - interval '1 day' FROM c,"
+		   " unnest('{opened,claimed,reply_queued,reply_sent,resolved}'::text[]) k",
+		   2, params);
+	analyze();
 	admin(DBNAME, "CHECKPOINT");
 }
 
@@ -174,7 +207,31 @@ struct agent {
 	uint64_t cycles, errors;
 	int64_t *claim_us;	/* latency of each claim, in microseconds */
 	size_t nclaims, cap;
+	double cpu_s;		/* its backend's CPU time over the run */
 };
+
+/* CPU time (user + system) of process pid so far, in seconds; 0 when
+ * /proc cannot tell. The backends' CPU per cycle is the figure that noise
+ * from other work on the machine disturbs least. */
+static double proc_cpu(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* fields 14 and 15, counted after the parenthesised command name */
+	if (!(p = strrchr(buf, ')')) ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
 
 /* Every agent connects, then all start together at the barrier and run
  * until the deadline main sets right after it. */
@@ -245,7 +302,9 @@ static void *agent_main(void *arg)
 
 	snprintf(me, sizeof(me), "bench_a%d", a->n);
 	db = open_as(me);
+	int backend = PQbackendPID(heed_db_conn(db));
 	pthread_barrier_wait(&start_line);
+	a->cpu_s = -proc_cpu(backend);
 	while (now_us() < atomic_load(&deadline_us)) {
 		bool ok;
 
@@ -257,6 +316,7 @@ static void *agent_main(void *arg)
 			fprintf(stderr, "queue_bench: %s: %s\n", me, heed_err_msg(&err));
 		}
 	}
+	a->cpu_s += proc_cpu(backend);
 	heed_db_free(db);
 	return NULL;
 }
@@ -275,6 +335,37 @@ static int cmp_double(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/* Idle and total CPU time of the machine so far, in clock ticks. */
+static void machine_cpu(double *idle, double *total)
+{
+	unsigned long long v[10] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+
+	*idle = *total = 0;
+	if (!f)
+		return;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+		   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]) >= 5) {
+		for (int i = 0; i < 8; i++)	/* guest time is counted in user */
+			*total += (double)v[i];
+		*idle = (double)(v[3] + v[4]);
+	}
+	fclose(f);
+}
+
+/* WAL flushes of the cluster so far (pg_stat_wal). */
+static double wal_syncs(void)
+{
+	PGconn *c = PQconnectdb("dbname=" DBNAME);
+	PGresult *r = PQexec(c, "SELECT wal_sync FROM pg_stat_wal");
+	double v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ?
+		   strtod(PQgetvalue(r, 0, 0), NULL) : 0;
+
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
 /* Run n agents for secs; returns cycles per second. With lat, the claim
  * latencies of all agents are sorted into it (caller frees). */
 static double run(int n, enum mode mode, double secs, int64_t **lat, size_t *nlat)
@@ -282,6 +373,7 @@ static double run(int n, enum mode mode, double secs, int64_t **lat, size_t *nla
 	struct agent ag[MAX_AGENTS] = { 0 };
 	uint64_t total = 0, errors = 0;
 	int64_t start;
+	double cpu = 0, syncs = -wal_syncs(), idle0, total0, idle1, total1;
 
 	atomic_store(&deadline_us, INT64_MAX);
 	pthread_barrier_init(&start_line, NULL, (unsigned)n + 1);
@@ -292,10 +384,12 @@ static double run(int n, enum mode mode, double secs, int64_t **lat, size_t *nla
 			die("pthread_create", "failed");
 	}
 	pthread_barrier_wait(&start_line);
+	machine_cpu(&idle0, &total0);
 	start = now_us();
 	atomic_store(&deadline_us, start + (int64_t)(secs * 1e6));
 	for (int i = 0; i < n; i++)
 		pthread_join(ag[i].thread, NULL);
+	machine_cpu(&idle1, &total1);
 	pthread_barrier_destroy(&start_line);
 	if (lat) {
 		*nlat = 0;
@@ -312,11 +406,19 @@ static double run(int n, enum mode mode, double secs, int64_t **lat, size_t *nla
 	for (int i = 0; i < n; i++) {
 		total += ag[i].cycles;
 		errors += ag[i].errors;
+		cpu += ag[i].cpu_s;
 		free(ag[i].claim_us);
 	}
 	if (errors)
 		fprintf(stderr, "queue_bench: %d agents, %s: %" PRIu64 " failed cycles\n",
 			n, mode == BARE ? "bare" : "queue", errors);
+	syncs += wal_syncs();
+	if (total)
+		fprintf(stderr, "queue_bench: %d agents, %s: backend CPU %.0f us/cycle,"
+			" %.2f WAL flushes/cycle, machine %.0f%% idle\n", n, mode == BARE ? "bare" :
+			mode == QUEUE ? "queue" : "queue3", cpu / (double)total * 1e6,
+			syncs / (double)total, total1 > total0 ?
+			100.0 * (idle1 - idle0) / (total1 - total0) : 0.0);
 	return (double)total / (double)(now_us() - start) * 1e6;
 }
 
@@ -365,6 +467,11 @@ int main(int argc, char **argv)
 		secs = 4.0;
 	setup();
 	fill();
+	if (getenv("QUEUE_BENCH_PROFILE")) {	/* only the 4-agent cycle, for perf */
+		fprintf(stderr, "queue_bench: profiling from now\n");
+		printf("queue cycles at 4 agents: %.0f/s\n", run(4, QUEUE, secs, NULL, NULL));
+		return 0;
+	}
 	printf("bench queue_list_100k: %.1f ms\n", time_list(argv[1]));
 	fflush(stdout);
 	for (size_t i = 0; i < sizeof(agents) / sizeof(agents[0]); i++) {
@@ -385,8 +492,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "queue_bench: 4 agents, claim; reply; resolve as three"
 				" transactions: %.0f cycles/s\n", run(n, QUEUE3, secs, NULL, NULL));
 		fflush(stdout);
-		admin(DBNAME, "VACUUM ANALYZE cases");
-		admin(DBNAME, "VACUUM ANALYZE bench_bare");
+		analyze();
 	}
 	printf("bench claim_p99_4: %.2f ms\n", p99);
 	free(lat);

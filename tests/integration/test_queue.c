@@ -435,6 +435,19 @@ static void replies_are_queued_once_per_key(void **state)
 	assert_int_equal(heed_queue_reply(a, cid, "bell\a", NULL, NULL, 0, NULL, &err),
 			 HEED_EINVAL);
 	assert_int_equal(heed_queue_reply(a, cid, "   ", NULL, NULL, 0, NULL, &err), HEED_EINVAL);
+	/* on its way means queued, sending or unknown; a sent or failed reply
+	 * is not (0009 says it as NOT IN sent, failed) */
+	ht_pg_exec(c, "UPDATE replies SET state = 'sending' WHERE id = $1::bigint", ht_num(r1), NULL);
+	assert_int_equal(heed_queue_reply(a, cid, "And another thing", NULL, NULL, 0, NULL, &err),
+			 HEED_ECONFLICT);
+	assert_non_null(strstr(err.msg, "already has a reply on its way"));
+	ht_pg_exec(c, "UPDATE replies SET state = 'unknown' WHERE id = $1::bigint", ht_num(r1), NULL);
+	assert_int_equal(heed_queue_reply(a, cid, "And another thing", NULL, NULL, 0, NULL, &err),
+			 HEED_ECONFLICT);
+	ht_pg_exec(c, "UPDATE replies SET state = 'failed' WHERE id = $1::bigint", ht_num(r1), NULL);
+	must(heed_queue_reply(a, cid, "And another thing", NULL, NULL, 0, &r2, &err), &err,
+	     "reply after a failed one");
+	assert_true(r2 != r1);
 	/* without a key, one is made */
 	must(heed_queue_next(a, 300000, &cid, &err), &err, "next");
 	must(heed_queue_reply(a, cid, "Thanks!", NULL, NULL, HEED_QUEUE_RESOLVE, &r2, &err), &err,
