@@ -377,6 +377,18 @@ static void schema_rejects_impossible_states(void **state)
 		{ "UPDATE cases SET state = 'resolved' WHERE id = 1", "23514" },
 		/* a deadline before the customer's post */
 		{ "UPDATE cases SET due_at = customer_posted_at - interval '1 minute'", "23514" },
+		/* a claim (claimant and lease) outside state claimed, a claimant
+		 * without a claim time, closing marks on an open case, times before
+		 * the case was opened (the rules of heed_case_rules, 0010) */
+		{ "UPDATE cases SET claimed_by = 'alice', claimed_at = now(),"
+		  " lease_until = now() + interval '5 minutes' WHERE id = 1", "23514" },
+		{ "UPDATE cases SET state = 'claimed', claimed_by = 'alice',"
+		  " lease_until = now() + interval '5 minutes' WHERE id = 1", "23514" },
+		{ "UPDATE cases SET resolved_at = now() WHERE id = 1", "23514" },
+		{ "UPDATE cases SET state = 'resolved', resolved_at = opened_at - interval '1 minute'"
+		  " WHERE id = 1", "23514" },
+		{ "UPDATE cases SET first_response_at = opened_at - interval '1 minute' WHERE id = 1",
+		  "23514" },
 		{ "UPDATE cases SET priority = 101", "23514" },
 		{ "UPDATE cases SET state = 'lost'", "23514" },
 		/* a second live case for the same customer and thread */
@@ -393,12 +405,18 @@ static void schema_rejects_impossible_states(void **state)
 		  " VALUES ('tiktok', 't1_t', 'acme', 'x', now(), 't3_x')", "23514" },
 		/* a sent reply without any proof of where it went */
 		{ "UPDATE replies SET state = 'sent', sent_at = now() WHERE id = 1", "23514" },
+		{ "UPDATE replies SET sent_at = now() WHERE id = 1", "23514" },
+		/* a reply recorded from outside heed that is not sent */
+		{ "INSERT INTO replies (case_id, platform, kind, text, idempotency_key)"
+		  " VALUES (1, 'reddit', 'recorded', 'by hand', 'k8')", "23514" },
 		{ "INSERT INTO replies (case_id, platform, text, idempotency_key) VALUES (1, 'reddit', '', 'k9')", "23514" },
 		{ "INSERT INTO replies (case_id, platform, text, idempotency_key) VALUES (1, 'reddit', 'again', 'k1')", "23505" },
 		/* the event log is append-only, even for the owner */
 		{ "UPDATE case_events SET kind = 'resolved'", DENIED },
 		{ "DELETE FROM case_events", DENIED },
-		/* a legal transition still works */
+		/* legal changes still work */
+		{ "UPDATE replies SET state = 'sent', sent_at = now(),"
+		  " platform_url = 'https://reddit.com/r/x/comments/1' WHERE id = 1", "" },
 		{ "UPDATE cases SET state = 'claimed', claimed_by = 'alice', claimed_at = now(),"
 		  " lease_until = now() + interval '5 minutes' WHERE id = 1", "" },
 	};
