@@ -34,10 +34,6 @@ static const struct heed_stmt st_assign = {
 static const struct heed_stmt st_reply = {
 	"queue_reply", "SELECT heed_queue_reply($1, $2, $3, $4, $5)", 5, true,
 };
-/* The responder's wake-up after a reply is committed: see 0007. */
-static const struct heed_stmt st_wake = {
-	"queue_wake", "SELECT pg_notify('heed_outbox', '')", 0, true,
-};
 static const struct heed_stmt st_record = {
 	"queue_record", "SELECT heed_record_reply($1, $2, $3)", 3, true,
 };
@@ -394,20 +390,10 @@ int heed_queue_reply(struct heed_db *db, int64_t case_id, const char *text,
 	struct params p;
 	const char *params[] = { p.id, text, tmpl, key,
 				 flags & HEED_QUEUE_RESOLVE ? "t" : "f" };
-	struct heed_err ignored;
-	int rc;
 
+	/* heed_queue_reply() wakes the responder itself when it has to (0012) */
 	fmt_id(&p, case_id);
-	rc = run_id(db, &st_reply, params, reply_id, err);
-	if (rc)
-		return rc;
-	/* Outside the reply's transaction (it has committed unless the caller
-	 * holds one open), so the notify lock is never held across a WAL flush.
-	 * The reply is queued either way; a failed wake-up only leaves it to
-	 * the responder's next poll. */
-	heed_err_clear(&ignored);
-	(void)run(db, &st_wake, NULL, NULL, &ignored);
-	return HEED_OK;
+	return run_id(db, &st_reply, params, reply_id, err);
 }
 
 int heed_queue_record_reply(struct heed_db *db, int64_t case_id,

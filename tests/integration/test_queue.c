@@ -461,6 +461,72 @@ static void replies_are_queued_once_per_key(void **state)
 	qf_release(&q);
 }
 
+/* The wake-ups on heed_outbox that c (LISTENing) has received, up to the
+ * sentinel payload another connection sends after them: notifications
+ * arrive in commit order, so everything committed before the sentinel is
+ * counted, without guessing how long to wait. */
+static int wakes_before_sentinel(PGconn *c, PGconn *other)
+{
+	int wakes = 0;
+
+	ht_pg_exec(other, "SELECT pg_notify('heed_outbox', 'sentinel')", NULL);
+	for (;;) {
+		PGnotify *n;
+
+		while ((n = PQnotifies(c))) {
+			bool end = strcmp(n->extra, "sentinel") == 0;
+
+			wakes += !end && strcmp(n->relname, "heed_outbox") == 0;
+			PQfreemem(n);
+			if (end)
+				return wakes;
+		}
+		/* waits for the server; the sentinel always comes */
+		PQclear(PQexec(c, "SELECT 1"));
+	}
+}
+
+/* A reply wakes the responder when the outbox had nothing due, and only
+ * then: with a reply due already, the responder is busy and takes the new
+ * one in its next pass (0012). */
+static void a_reply_wakes_an_idle_responder(void **state)
+{
+	struct qf q;
+	struct heed_db *a;
+	struct heed_err err;
+	int64_t cid, rid;
+	PGconn *listener, *c;
+	(void)state;
+
+	qf_init(&q, "wake", 1);
+	qf_cases(&q, 3, "mastodon");
+	a = qf_open(&q, q.agent[0]);
+	c = ht_pg_connect(q.ci);
+	listener = ht_pg_connect(q.ci);
+	ht_pg_exec(listener, "LISTEN heed_outbox", NULL);
+	heed_err_clear(&err);
+	/* an empty outbox: one wake-up */
+	must(heed_queue_next(a, 300000, &cid, &err), &err, "next");
+	must(heed_queue_reply(a, cid, "Sorry, we are on it.", NULL, NULL, HEED_QUEUE_RESOLVE,
+			      &rid, &err), &err, "reply");
+	assert_int_equal(wakes_before_sentinel(listener, c), 1);
+	/* that reply is due: the next one wakes nobody */
+	must(heed_queue_next(a, 300000, &cid, &err), &err, "next");
+	must(heed_queue_reply(a, cid, "Sorry, we are on it.", NULL, NULL, HEED_QUEUE_RESOLVE,
+			      NULL, &err), &err, "reply");
+	assert_int_equal(wakes_before_sentinel(listener, c), 0);
+	/* replies waiting out a backoff are not due work: a wake-up again */
+	ht_pg_exec(c, "UPDATE replies SET next_attempt_at = now() + interval '10 minutes'", NULL);
+	must(heed_queue_next(a, 300000, &cid, &err), &err, "next");
+	must(heed_queue_reply(a, cid, "Sorry, we are on it.", NULL, NULL, HEED_QUEUE_RESOLVE,
+			      NULL, &err), &err, "reply");
+	assert_int_equal(wakes_before_sentinel(listener, c), 1);
+	PQfinish(listener);
+	PQfinish(c);
+	heed_db_free(a);
+	qf_release(&q);
+}
+
 static void platforms_that_heed_cannot_post_to(void **state)
 {
 	struct qf q;
@@ -680,6 +746,7 @@ int main(void)
 		cmocka_unit_test_setup(each_role_is_refused_by_the_database, setup),
 		cmocka_unit_test_setup(no_function_takes_the_acting_agent, setup),
 		cmocka_unit_test_setup(replies_are_queued_once_per_key, setup),
+		cmocka_unit_test_setup(a_reply_wakes_an_idle_responder, setup),
 		cmocka_unit_test_setup(platforms_that_heed_cannot_post_to, setup),
 		cmocka_unit_test_setup(resolve_reopen_snooze_note_tag_assign, setup),
 		cmocka_unit_test_setup(transitions_agree_with_the_checks, setup),
