@@ -353,17 +353,26 @@ static void machine_cpu(double *idle, double *total)
 	fclose(f);
 }
 
-/* WAL flushes of the cluster so far (pg_stat_wal). */
-static double wal_syncs(void)
+/* WAL of the cluster so far (pg_stat_wal): flushes, bytes, full-page
+ * images. */
+struct wal {
+	double syncs, bytes, fpi;
+};
+
+static struct wal wal_now(void)
 {
 	PGconn *c = PQconnectdb("dbname=" DBNAME);
-	PGresult *r = PQexec(c, "SELECT wal_sync FROM pg_stat_wal");
-	double v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ?
-		   strtod(PQgetvalue(r, 0, 0), NULL) : 0;
+	PGresult *r = PQexec(c, "SELECT wal_sync, wal_bytes, wal_fpi FROM pg_stat_wal");
+	struct wal w = { 0, 0, 0 };
 
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		w.syncs = strtod(PQgetvalue(r, 0, 0), NULL);
+		w.bytes = strtod(PQgetvalue(r, 0, 1), NULL);
+		w.fpi = strtod(PQgetvalue(r, 0, 2), NULL);
+	}
 	PQclear(r);
 	PQfinish(c);
-	return v;
+	return w;
 }
 
 /* Run n agents for secs; returns cycles per second. With lat, the claim
@@ -373,7 +382,8 @@ static double run(int n, enum mode mode, double secs, int64_t **lat, size_t *nla
 	struct agent ag[MAX_AGENTS] = { 0 };
 	uint64_t total = 0, errors = 0;
 	int64_t start;
-	double cpu = 0, syncs = -wal_syncs(), idle0, total0, idle1, total1;
+	double cpu = 0, idle0, total0, idle1, total1;
+	struct wal w0 = wal_now(), w1;
 
 	atomic_store(&deadline_us, INT64_MAX);
 	pthread_barrier_init(&start_line, NULL, (unsigned)n + 1);
@@ -412,12 +422,14 @@ static double run(int n, enum mode mode, double secs, int64_t **lat, size_t *nla
 	if (errors)
 		fprintf(stderr, "queue_bench: %d agents, %s: %" PRIu64 " failed cycles\n",
 			n, mode == BARE ? "bare" : "queue", errors);
-	syncs += wal_syncs();
+	w1 = wal_now();
 	if (total)
 		fprintf(stderr, "queue_bench: %d agents, %s: backend CPU %.0f us/cycle,"
-			" %.2f WAL flushes/cycle, machine %.0f%% idle\n", n, mode == BARE ? "bare" :
+			" WAL %.2f flushes, %.0f bytes, %.2f full pages per cycle,"
+			" machine %.0f%% idle\n", n, mode == BARE ? "bare" :
 			mode == QUEUE ? "queue" : "queue3", cpu / (double)total * 1e6,
-			syncs / (double)total, total1 > total0 ?
+			(w1.syncs - w0.syncs) / (double)total, (w1.bytes - w0.bytes) / (double)total,
+			(w1.fpi - w0.fpi) / (double)total, total1 > total0 ?
 			100.0 * (idle1 - idle0) / (total1 - total0) : 0.0);
 	return (double)total / (double)(now_us() - start) * 1e6;
 }
