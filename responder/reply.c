@@ -77,6 +77,51 @@ static size_t link_at(const char *s, size_t len, size_t i)
 	return j - i;
 }
 
+/* A byte of a [[:word:]] character (Mastodon's regexes are Unicode-aware:
+ * every byte of a non-ASCII character counts as part of a word). */
+static bool word_byte(unsigned char c)
+{
+	return c >= 0x80 || c == '_' || (c >= '0' && c <= '9') ||
+	       ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* Mastodon counts a mention "@user@domain" as "@user" (its
+ * StatusLengthValidator rewrites Account::MENTION_RE to "@" plus the user
+ * name). If a mention starts at s[i], return its length in bytes and set
+ * *counted to what it counts; else 0. The user name is [a-z0-9_] first and
+ * last, with '.' and '-' between; the domain is word characters, '.' and
+ * '-', ending in a word character. No mention follows a word character,
+ * '=' or '/'. */
+static size_t mention_at(const char *s, size_t len, size_t i, size_t *counted)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t j = i + 1, user_end, k;
+
+	if (p[i] != '@' || (i > 0 && (word_byte(p[i - 1]) || p[i - 1] == '=' ||
+				      p[i - 1] == '/')))
+		return 0;
+#define USER_BYTE(c) ((c) < 0x80 && word_byte(c))
+	if (j >= len || !USER_BYTE(p[j]))
+		return 0;
+	while (j < len && (USER_BYTE(p[j]) || p[j] == '.' || p[j] == '-'))
+		j++;
+	while (!USER_BYTE(p[j - 1]))	/* the name ends in [a-z0-9_] */
+		j--;
+#undef USER_BYTE
+	user_end = j;
+	*counted = user_end - i;
+	if (j < len && p[j] == '@') {
+		k = j + 1;
+		while (k < len && (word_byte(p[k]) || p[k] == '.' || p[k] == '-'))
+			k++;
+		while (k > j + 1 && !word_byte(p[k - 1]))
+			k--;
+		if (k >= j + 3)	/* at least two characters, the last a word one */
+			return k - i;
+	}
+	return user_end - i;
+}
+
 /* X's weight of one code point: 1 in the ranges twitter-text counts light
  * (Latin, Greek, Cyrillic, ... and some punctuation), 2 elsewhere. */
 static size_t x_weight(utf8proc_int32_t c)
@@ -87,18 +132,25 @@ static size_t x_weight(utf8proc_int32_t c)
 }
 
 /* Walk s cluster by cluster; links count HEED_REPLY_URL_LENGTH when
- * links is set; x_weights selects X's weighting, else one per cluster. */
-static size_t weighted(const char *s, size_t len, bool links, bool x_weights)
+ * links is set; mentions count as Mastodon counts them when mentions is
+ * set; x_weights selects X's weighting, else one per cluster. */
+static size_t weighted(const char *s, size_t len, bool links, bool mentions,
+		       bool x_weights)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n = 0;
 
 	while (i < len) {
-		size_t k = links ? link_at(s, len, i) : 0;
+		size_t k = links ? link_at(s, len, i) : 0, counted;
 		bool emoji;
 
 		if (k) {
 			n += HEED_REPLY_URL_LENGTH;
+			i += k;
+			continue;
+		}
+		if (mentions && (k = mention_at(s, len, i, &counted))) {
+			n += counted;
 			i += k;
 			continue;
 		}
@@ -141,15 +193,15 @@ size_t heed_reply_length(const char *platform, const char *text, size_t len)
 	if (!strcmp(platform, "bluesky"))
 		return heed_utf8_graphemes(text, len);
 	if (!strcmp(platform, "mastodon"))
-		return weighted(text, len, true, false);
+		return weighted(text, len, true, true, false);
 	if (!strcmp(platform, "x")) {
 		char *nfc = xstrndup(text, len);
 		utf8proc_uint8_t *norm = utf8proc_NFC((const utf8proc_uint8_t *)nfc);
 		size_t n;
 
 		/* invalid UTF-8 cannot be normalised: weigh it as it is */
-		n = norm ? weighted((const char *)norm, strlen((char *)norm), true, true)
-			 : weighted(nfc, len, true, true);
+		n = norm ? weighted((const char *)norm, strlen((char *)norm), true, false, true)
+			 : weighted(nfc, len, true, false, true);
 		free(norm);
 		free(nfc);
 		return n;

@@ -154,6 +154,40 @@ static void mastodon_replies_mention_the_customer(void **state)
 	free(over);
 }
 
+/* Mastodon counts "@user@domain" as "@user", as its StatusLengthValidator
+ * does, so a remote customer's prefix costs what the server charges. */
+static void mastodon_counts_remote_mentions_as_local(void **state)
+{
+	struct heed_err err;
+	char *over = rep("a", 495), *t;
+	size_t n;
+	(void)state;
+
+	assert_int_equal(len_of("mastodon", "@ann@other.example hi"), 4 + 3);
+	assert_int_equal(len_of("mastodon", "@ann hi"), 7);
+	assert_int_equal(len_of("mastodon", "cc @a.b-c_d@x.y.z."), 3 + 8 + 1);
+	/* the name ends in [a-z0-9_]: a dot after it is text */
+	assert_int_equal(len_of("mastodon", "@ann. ok"), 8);
+	/* a domain of one character is no domain: it stays text */
+	assert_int_equal(len_of("mastodon", "@ann@x"), 6);
+	/* no mention after a word character, '=' or '/': an address, a link */
+	assert_int_equal(len_of("mastodon", "mail bob@example.org"), 20);
+	assert_int_equal(len_of("mastodon", "a=@b@c.de"), 9);
+	assert_int_equal(len_of("mastodon", "@"), 1);
+	assert_int_equal(len_of("mastodon", "@@x.org"), 7);
+	/* X counts them in full */
+	assert_int_equal(len_of("x", "@ann@other.example"), 18);
+	/* 495 characters to a remote customer: "@ann " makes 500, not 514 */
+	heed_err_clear(&err);
+	assert_int_equal(heed_reply_check_to("mastodon", over, "ann@other.example", &lim, &n,
+					     &err), HEED_OK);
+	assert_int_equal(n, 500);
+	t = heed_reply_addressed("mastodon", over, "ann@other.example");
+	assert_int_equal(strlen(t), 495 + 19);
+	free(t);
+	free(over);
+}
+
 static void limits_are_configurable(void **state)
 {
 	struct heed_reply_limits small = { 10, 10, 10, 10 };
@@ -215,6 +249,7 @@ int main(void)
 		cmocka_unit_test(x_weighs_cjk_emoji_and_links),
 		cmocka_unit_test(mastodon_counts_links_as_23),
 		cmocka_unit_test(mastodon_replies_mention_the_customer),
+		cmocka_unit_test(mastodon_counts_remote_mentions_as_local),
 		cmocka_unit_test(limits_are_configurable),
 		cmocka_unit_test(control_characters_and_empty_text_are_refused),
 		cmocka_unit_test(tidy_drops_comments_and_blank_edges),
