@@ -391,7 +391,7 @@ int heed_queue_reply(struct heed_db *db, int64_t case_id, const char *text,
 	const char *params[] = { p.id, text, tmpl, key,
 				 flags & HEED_QUEUE_RESOLVE ? "t" : "f" };
 
-	/* heed_queue_reply() wakes the responder itself when it has to (0012) */
+	/* heed_queue_reply() wakes the responder itself when it has to (0009) */
 	fmt_id(&p, case_id);
 	return run_id(db, &st_reply, params, reply_id, err);
 }

@@ -488,7 +488,7 @@ static int wakes_before_sentinel(PGconn *c, PGconn *other)
 
 /* A reply wakes the responder when the outbox had nothing due, and only
  * then: with a reply due already, the responder is busy and takes the new
- * one in its next pass (0012). */
+ * one in its next pass (0009). */
 static void a_reply_wakes_an_idle_responder(void **state)
 {
 	struct qf q;

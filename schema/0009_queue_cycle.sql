@@ -1,12 +1,37 @@
--- 0011_queue_calls.sql: the checks of a claim and a reply run as
--- expressions, not statements. PERFORM f() runs a whole statement
--- (plan lookup, executor start and end) just to call f; an assignment
--- v := f() is evaluated as a simple expression. So the two validators
--- return true instead of nothing (their callers elsewhere PERFORM them as
--- before), and the hot paths assign them. A reply without a template no
--- longer runs the template's EXISTS query either. Same checks, same order,
--- same errors: callgrind, 200 cycles, 2.01M -> 1.96M instructions per
--- claim-reply-resolve cycle.
+-- 0009_queue_cycle.sql: an agent's claim-reply-resolve cycle does less
+-- work; the same checks in the same order, the same writes and events.
+-- Measured with callgrind (200 cycles in a single-user backend) and the
+-- bench's stderr figures; see the commit messages for the numbers.
+--
+-- 1. The validators run as expressions, not statements. PERFORM f() runs
+--    a whole statement (plan lookup, executor start and end) to call f;
+--    v := f() is evaluated as a simple expression. So heed_q_check_lease
+--    and heed_q_check_text return true instead of nothing (their other
+--    callers PERFORM them as before) and the hot paths assign them. A
+--    reply without a template no longer runs the template's EXISTS query.
+--
+-- 2. A reply on its way is found by the case's own replies. The check said
+--    state IN ('queued', 'sending', 'unknown'), the outbox index's own
+--    predicate; with statistics taken while the outbox was empty the
+--    planner chose that index and walked the whole outbox for each reply
+--    (3 ms with 6,000 replies waiting, as when the responder is down and
+--    agents keep answering). NOT IN ('sent', 'failed') says the same over
+--    heed_reply_state's five values, matches no partial index, and goes by
+--    replies_case_idx: the case's few replies, whatever the statistics say.
+--
+-- 3. heed_queue_reply wakes the responder itself, and only when the outbox
+--    had nothing due: a responder with due work takes again at once
+--    (respond.c), so a wake-up then is wasted. Before, responder/queue.c
+--    sent one after every reply in a transaction of its own (0007): a
+--    third round trip and commit per cycle. Notifying in the reply's own
+--    transaction holds the notify lock through its WAL flush (0007's reason
+--    to move it out), but only replies into an idle outbox notify now, and
+--    those do not come in bursts: under load the outbox has due work and
+--    nobody notifies. The one race: a reply that commits just after the
+--    responder found nothing due, while another reply was due when the
+--    reply looked, waits for the responder's next poll ([respond]
+--    interval, 5 s by default).
+
 DROP FUNCTION heed_q_check_lease(interval);
 CREATE FUNCTION heed_q_check_lease(p_lease interval) RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE AS $$
@@ -120,10 +145,14 @@ BEGIN
 	-- through the state machine (as heed_q_move would take them): one
 	-- query, since each statement here costs an executor start.
 	SELECT g.mention_id, g.can_post, g.reason,
+	       -- NOT IN, not IN ('queued', 'sending', 'unknown'): see above
 	       (SELECT p.id FROM replies p
 	        WHERE p.case_id = c.id AND p.kind = 'human'
 	          AND p.state NOT IN ('sent', 'failed') LIMIT 1) AS pending,
-	       r.to_state AS mid, s.to_state AS to_state
+	       r.to_state AS mid, s.to_state AS to_state,
+	       EXISTS (SELECT 1 FROM replies o
+	               WHERE o.state IN ('queued', 'sending', 'unknown')
+	                 AND o.next_attempt_at <= now()) AS outbox_due
 	INTO t
 	FROM heed_q_target(c) g
 	LEFT JOIN case_transitions r ON r.op = 'reply' AND r.from_state = c.state
@@ -170,5 +199,8 @@ BEGIN
 		WHERE ev.ord = 1 OR p_resolve
 		ORDER BY ev.ord)
 	SELECT r.id INTO v_id FROM r;
+	IF NOT t.outbox_due THEN
+		PERFORM pg_notify('heed_outbox', '');
+	END IF;
 	RETURN v_id;
 END $$;
