@@ -15,8 +15,8 @@
  *
  * On stderr, beside each figure: the agents' backends' CPU per cycle, WAL
  * flushes per cycle and how idle the machine was (what other work on a
- * noisy machine disturbs least). QUEUE_BENCH_PROFILE=1 runs only the
- * 4-agent cycle after the fill, for perf or auto_explain.
+ * noisy machine disturbs least). QUEUE_BENCH_PROFILE=N runs only the
+ * cycle with N agents (default 4) after the fill, for perf or auto_explain.
  *
  * The SQL here is fixture and baseline only; heed's queue SQL lives in
  * responder/queue.c. */
@@ -479,9 +479,12 @@ int main(int argc, char **argv)
 		secs = 4.0;
 	setup();
 	fill();
-	if (getenv("QUEUE_BENCH_PROFILE")) {	/* only the 4-agent cycle, for perf */
+	if (getenv("QUEUE_BENCH_PROFILE")) {	/* one cycle count alone, for perf */
+		int n = atoi(getenv("QUEUE_BENCH_PROFILE"));
+
+		n = n >= 1 && n <= MAX_AGENTS ? n : 4;
 		fprintf(stderr, "queue_bench: profiling from now\n");
-		printf("queue cycles at 4 agents: %.0f/s\n", run(4, QUEUE, secs, NULL, NULL));
+		printf("queue cycles at %d agents: %.0f/s\n", n, run(n, QUEUE, secs, NULL, NULL));
 		return 0;
 	}
 	printf("bench queue_list_100k: %.1f ms\n", time_list(argv[1]));
