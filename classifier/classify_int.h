@@ -128,8 +128,22 @@ enum {
 	RULE_NO_REPLY = 1u << 3,	/* the mention needs no reply */
 };
 
+/* Where the matches of a pattern can start: at word starts that begin
+ * with one of n literals (cls_prefixes), kept by their first byte. */
+struct cls_starts {
+	uint64_t pair[8];	/* their first two bytes (any second byte for
+				 * one of one byte), hashed: see starts_maybe */
+	uint64_t first[4];	/* the literals' first bytes, a bitset */
+	uint16_t below[4];	/* bits of first[] in the words before */
+	uint16_t *at;		/* by rank of the first byte in first[]: lit[at[r] .. at[r + 1]) */
+	struct { uint64_t v, mask; uint8_t len; } *lit;	/* as load8 sees them */
+	size_t n;
+};
+
 struct cls_pattern {
 	pcre2_code *code;
+	pcre2_code *anchored;	/* the same compiled PCRE2_ANCHORED, when starts */
+	struct cls_starts *starts;	/* NULL: matches may start anywhere */
 	char *src;		/* the pattern as written */
 	uint32_t rule;
 	bool unless;
@@ -212,17 +226,48 @@ struct cls_prefilter {
 bool cls_literals(const char *pattern, size_t len, struct cls_req_lit **lits,
 		  size_t *n);
 void cls_literals_free(struct cls_req_lit *lits, size_t n);
+/* The literals that every match of pattern begins with, each where a word
+ * starts (after \b) and with a word byte ([0-9a-z_]); 1-8 bytes, cut like
+ * those of cls_literals. False when none can be proven; on true, *lits
+ * (free with cls_literals_free) and *n are set. */
+bool cls_prefixes(const char *pattern, size_t len, struct cls_req_lit **lits,
+		  size_t *n);
+/* Build (release) the table of n such literals. */
+void pf_starts_build(struct cls_starts *s, const struct cls_req_lit *lits,
+		     size_t n);
+void pf_starts_release(struct cls_starts *s);
+/* Does one of the literals of s begin t (left bytes)? */
+bool pf_starts_at(const struct cls_starts *s, const char *t, size_t left);
+
+static inline unsigned starts_pair(unsigned char a, unsigned char b)
+{
+	return ((a | (unsigned)b << 8) * 0x9e37u >> 7) & 511;
+}
+
+/* Might one of them begin t? A test of its first two bytes, which must
+ * be readable (t[1] may be the NUL after the text): most word starts
+ * fail it, so it is inline. */
+static inline bool starts_maybe(const struct cls_starts *s, const char *t)
+{
+	unsigned h = starts_pair((unsigned char)t[0], (unsigned char)t[1]);
+
+	return s->pair[h / 64] >> (h % 64) & 1;
+}
 
 /* Build the filter from n literals, ids[i] the pattern (< n_pats) of
  * lits[i]; borrowed. */
 void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 	      const uint32_t *ids, size_t n, size_t n_pats);
 void pf_release(struct cls_prefilter *pf);
+/* Where words start in text ([0-9A-Za-z_] after another byte or at 0),
+ * into starts (len / 2 + 1 entries); returns how many. */
+size_t pf_word_starts(const struct cls_prefilter *pf, const char *text,
+		      size_t len, uint32_t *starts);
 /* Set the bit in cand of every pattern a literal of each of whose sets
- * occurs in text; got (n_pats bytes) and starts (len / 2 + 1 entries) are
+ * occurs in text; starts: its n word starts; got (n_pats bytes) is
  * scratch. */
 void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
-	     uint8_t *got, uint32_t *starts, uint64_t *cand);
+	     const uint32_t *starts, size_t n, uint8_t *got, uint64_t *cand);
 
 /* ---- the model ---- */
 
@@ -371,7 +416,8 @@ struct heed_classify_ctx {
 	uint64_t *cand;		/* candidate patterns, a bitset */
 	uint8_t *got;		/* per pattern: its literal sets found */
 	uint32_t *starts;	/* word starts in rt */
-	size_t starts_alloc;
+	size_t n_starts, starts_alloc;
+	bool anchor;		/* try patterns with starts at those only */
 	uint64_t *done;		/* rules already tried, a bitset */
 	size_t cand_words, done_words;
 	pcre2_jit_stack *jit_stack;

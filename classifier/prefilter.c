@@ -898,6 +898,294 @@ void cls_literals_free(struct cls_req_lit *lits, size_t n)
 	free(lits);
 }
 
+/* ---- where matches start ---- */
+
+/* The other question asked of a pattern: with what does every match
+ * begin? If the answer is a few literals, each right after \b and starting
+ * with a word byte, a match can only start at a word start that begins
+ * with one of them, and rules.c tries the pattern there alone (anchored)
+ * instead of scanning the whole text for it. A set of items: the match
+ * begins with one of the strings; done, when the node matches exactly
+ * that string (so what follows may be appended); wb, when a \b (or ^)
+ * stands before the string's first byte. */
+
+#define MAX_PRE 256	/* most items in a set before giving up on growing it */
+
+struct pitem {
+	char s[PF_MAXLEN];
+	uint8_t len;
+	bool done, wb;
+};
+
+struct pset {
+	struct pitem *it;
+	size_t n;
+};
+
+static void pset_add(struct pset *p, const char *s, size_t len, bool done,
+		     bool wb)
+{
+	struct pitem it = { { 0 }, 0, done, wb };
+
+	if (len > PF_MAXLEN) {
+		len = PF_MAXLEN;	/* its prefix is a prefix too */
+		it.done = false;
+	}
+	memcpy(it.s, s, len);
+	it.len = (uint8_t)len;
+	for (size_t i = 0; i < p->n; i++)
+		if (!memcmp(&p->it[i], &it, sizeof(it)))
+			return;
+	p->it = xreallocarray(p->it, p->n + 1, sizeof(*p->it));
+	p->it[p->n++] = it;
+}
+
+/* A node of which nothing is known: every match begins with "". */
+static struct pset pset_unknown(void)
+{
+	struct pset p = { NULL, 0 };
+
+	pset_add(&p, "", 0, false, false);
+	return p;
+}
+
+static void pset_open(struct pset *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		p->it[i].done = false;
+}
+
+/* a then e (e freed). When the product would be too big, a's items stay as
+ * they are, no longer done: they still begin every match. */
+static void pset_cat(struct pset *a, struct pset e)
+{
+	struct pset out = { NULL, 0 };
+
+	if (a->n * e.n > MAX_PRE) {
+		pset_open(a);
+		free(e.it);
+		return;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		const struct pitem *x = &a->it[i];
+		char buf[2 * PF_MAXLEN];
+
+		if (!x->done) {
+			pset_add(&out, x->s, x->len, false, x->wb);
+			continue;
+		}
+		for (size_t j = 0; j < e.n; j++) {
+			const struct pitem *y = &e.it[j];
+
+			memcpy(buf, x->s, x->len);
+			memcpy(buf + x->len, y->s, y->len);
+			pset_add(&out, buf, (size_t)x->len + y->len, y->done,
+				 x->wb || (!x->len && y->wb));
+		}
+	}
+	free(a->it);
+	free(e.it);
+	*a = out;
+}
+
+/* From an exact set of the literal parser (e freed); a string that is just
+ * the WB mark is a \b. */
+static struct pset pset_of(struct lset e)
+{
+	struct pset p = { NULL, 0 };
+
+	if (!e.exact || e.none || !e.n) {
+		set_free(&e);
+		return pset_unknown();
+	}
+	for (size_t i = 0; i < e.n; i++) {
+		const char *b = body(e.s[i]);
+
+		pset_add(&p, b, strlen(b), true, *e.s[i] == WB);
+	}
+	set_free(&e);
+	return p;
+}
+
+static struct pset pre_alt(struct parser *ps, unsigned depth);
+
+static struct pset pre_group(struct parser *ps, unsigned depth)
+{
+	const char *p = ps->p + 1;
+	bool look = false;
+	struct pset g;
+
+	if (p < ps->end && *p == '*') {
+		ps->bail = true;	/* verbs */
+		return pset_unknown();
+	}
+	if (p < ps->end && *p == '?') {
+		p++;
+		if (p < ps->end && (*p == ':' || *p == '>')) {
+			p++;
+		} else if (p < ps->end && (*p == '=' || *p == '!')) {
+			look = true;
+			p++;
+		} else if (p + 1 < ps->end && *p == '<' && (p[1] == '=' || p[1] == '!')) {
+			look = true;
+			p += 2;
+		} else if (p + 1 < ps->end && (*p == '<' || *p == '\'' ||
+					       (*p == 'P' && p[1] == '<'))) {
+			char close = *p == '\'' ? '\'' : '>';
+
+			while (p < ps->end && *p != close)
+				p++;
+			if (p >= ps->end) {
+				ps->bail = true;
+				return pset_unknown();
+			}
+			p++;
+		} else {
+			ps->bail = true;	/* options, comments, conditionals */
+			return pset_unknown();
+		}
+	}
+	ps->p = p;
+	g = pre_alt(ps, depth + 1);
+	if (ps->bail || ps->p >= ps->end || *ps->p != ')') {
+		ps->bail = true;
+		return g;
+	}
+	ps->p++;
+	if (look) {
+		/* consumes nothing, and what it asserts is not needed */
+		free(g.it);
+		g.it = NULL;
+		g.n = 0;
+		pset_add(&g, "", 0, true, false);
+	}
+	return g;
+}
+
+static struct pset pre_element(struct parser *ps, unsigned depth)
+{
+	char c = *ps->p;
+	struct pset e = { NULL, 0 };
+	enum quant q;
+
+	if (c == '(') {
+		e = pre_group(ps, depth);
+	} else if (c == '[') {
+		e = pset_of(char_class(ps));
+	} else if (c == '\\') {
+		if (ps->p + 1 >= ps->end) {
+			ps->bail = true;
+			return pset_unknown();
+		}
+		e = pset_of(escape(ps));
+	} else if (c == '^') {
+		ps->p++;
+		pset_add(&e, "", 0, true, true);	/* the text's start is a word's */
+	} else if (c == '$') {
+		ps->p++;
+		pset_add(&e, "", 0, true, false);
+	} else if (c == '.') {
+		ps->p++;
+		e = pset_unknown();
+	} else if (c == '*' || c == '+' || c == '?') {
+		ps->bail = true;
+		return pset_unknown();
+	} else {
+		size_t k = utf8_len((unsigned char)c);
+		char one[4];
+
+		if (ps->p + k > ps->end) {
+			ps->bail = true;
+			return pset_unknown();
+		}
+		memcpy(one, ps->p, k);
+		one[0] = lower(one[0]);
+		ps->p += k;
+		pset_add(&e, one, k, true, false);
+	}
+	if (ps->bail)
+		return e;
+	q = quantifier(ps);
+	/* folded text has single spaces, so " +" and "\s+" match one */
+	if (e.n == 1 && e.it[0].len == 1 && e.it[0].s[0] == ' ' && e.it[0].done &&
+	    (q == Q_PLUS || q == Q_STAR))
+		q = q == Q_PLUS ? Q_ONE : Q_OPT;
+	if (q == Q_STAR || q == Q_PLUS)
+		pset_open(&e);
+	if (q == Q_STAR || q == Q_OPT)
+		pset_add(&e, "", 0, true, false);
+	return e;
+}
+
+static struct pset pre_seq(struct parser *ps, unsigned depth)
+{
+	struct pset all = { NULL, 0 };
+
+	pset_add(&all, "", 0, true, false);
+	while (!ps->bail && ps->p < ps->end && *ps->p != '|' && *ps->p != ')')
+		pset_cat(&all, pre_element(ps, depth));
+	return all;
+}
+
+static struct pset pre_alt(struct parser *ps, unsigned depth)
+{
+	struct pset all;
+	bool big = false;
+
+	if (depth > 64) {
+		ps->bail = true;
+		return pset_unknown();
+	}
+	all = pre_seq(ps, depth);
+	while (!ps->bail && ps->p < ps->end && *ps->p == '|') {
+		struct pset b;
+
+		ps->p++;
+		b = pre_seq(ps, depth);
+		for (size_t i = 0; !big && i < b.n; i++)
+			pset_add(&all, b.it[i].s, b.it[i].len, b.it[i].done,
+				 b.it[i].wb);
+		big |= all.n > MAX_PRE;
+		free(b.it);
+	}
+	if (big) {
+		free(all.it);
+		return pset_unknown();
+	}
+	return all;
+}
+
+bool cls_prefixes(const char *pattern, size_t len, struct cls_req_lit **lits,
+		  size_t *n)
+{
+	struct parser ps = { pattern, pattern + len, false };
+	struct pset p = pre_alt(&ps, 0);
+	bool ok = !ps.bail && ps.p == ps.end && p.n;
+
+	for (size_t i = 0; ok && i < p.n; i++)
+		ok = p.it[i].wb && p.it[i].len &&
+		     word_byte((unsigned char)p.it[i].s[0]);
+	if (ok) {
+		*lits = xcalloc(p.n, sizeof(**lits));
+		*n = 0;
+		for (size_t i = 0; i < p.n; i++) {
+			bool longer = false;
+
+			/* "is compl" adds nothing to "is " */
+			for (size_t j = 0; j < p.n && !longer; j++)
+				longer = j != i && p.it[j].len <= p.it[i].len &&
+					 !memcmp(p.it[j].s, p.it[i].s, p.it[j].len) &&
+					 (p.it[j].len < p.it[i].len || j < i);
+			if (longer)
+				continue;
+			(*lits)[*n].s = xstrndup(p.it[i].s, p.it[i].len);
+			(*lits)[(*n)++].word_start = true;
+		}
+	}
+	free(p.it);
+	return ok;
+}
+
 /* ---- the filter ---- */
 
 /* Values are the literal's bytes as a 64-bit load sees them, so the scan
@@ -1217,17 +1505,14 @@ static inline uint64_t load_le(const unsigned char *t)
 	return w;
 }
 
-void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
-	     uint8_t *got, uint32_t *starts, uint64_t *cand)
+size_t pf_word_starts(const struct cls_prefilter *pf, const char *text,
+		      size_t len, uint32_t *starts)
 {
 	const unsigned char *t = (const unsigned char *)text;
 	unsigned prev = 0;
 	size_t i = 0, n = 0;
 
-	if (!pf->n)
-		return;
-	memset(got, 0, pf->n_pats);
-	/* word starts, eight bytes at a time, then the rest */
+	/* eight bytes at a time, then the rest */
 	for (; i + 8 <= len; i += 8) {
 		unsigned w = word_bits(load_le(t + i));
 		unsigned ws = w & ~((w << 1) | prev);
@@ -1249,6 +1534,18 @@ void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
 			starts[n++] = (uint32_t)i;
 		prev = w;
 	}
+	return n;
+}
+
+void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
+	     const uint32_t *starts, size_t n, uint8_t *got, uint64_t *cand)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	size_t i;
+
+	if (!pf->n)
+		return;
+	memset(got, 0, pf->n_pats);
 	for (size_t k = 0; k < n; k++)
 		probe_start(pf, t + starts[k], len - starts[k], got, cand);
 	if (pf->n_any_bytes) {
@@ -1274,4 +1571,86 @@ void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
 			    !late_ok(pf, p, t, len, starts, n))
 				cand[w] &= ~(1ull << (p % 64));
 		}
+}
+
+/* ---- the starts of one pattern ---- */
+
+static int by_first(const void *a, const void *b)
+{
+	const struct cls_req_lit *x = a, *y = b;
+
+	return (int)(unsigned char)x->s[0] - (int)(unsigned char)y->s[0];
+}
+
+/* Bits set in x: SWAR, as the build has no popcount instruction. */
+static inline unsigned bits_in(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
+void pf_starts_build(struct cls_starts *s, const struct cls_req_lit *lits,
+		     size_t n)
+{
+	struct cls_req_lit *l = xcalloc(n + 1, sizeof(*l));
+	unsigned char ones[8];
+	unsigned r = 0;
+
+	memset(s, 0, sizeof(*s));
+	memcpy(l, lits, n * sizeof(*l));
+	qsort(l, n, sizeof(*l), by_first);
+	s->lit = xcalloc(n + 1, sizeof(*s->lit));
+	s->at = xcalloc(n + 2, sizeof(*s->at));
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)l[i].s[0];
+		size_t len = strlen(l[i].s);
+
+		if (!(s->first[c / 64] >> (c % 64) & 1)) {
+			s->first[c / 64] |= 1ull << (c % 64);
+			s->at[r++] = (uint16_t)i;
+		}
+		for (unsigned b = 0; b < 256; b++) {
+			unsigned h = starts_pair(c, len > 1 ? (unsigned char)l[i].s[1] :
+						 (unsigned char)b);
+
+			s->pair[h / 64] |= 1ull << (h % 64);
+			if (len > 1)
+				break;
+		}
+		memset(ones, 0, sizeof(ones));
+		memset(ones, 0xff, len);
+		memcpy(&s->lit[i].mask, ones, 8);	/* on any byte order */
+		s->lit[i].v = load8((const unsigned char *)l[i].s, len);
+		s->lit[i].len = (uint8_t)len;
+	}
+	s->at[r] = (uint16_t)n;
+	s->n = n;
+	for (unsigned w = 1; w < 4; w++)
+		s->below[w] = (uint16_t)(s->below[w - 1] + bits_in(s->first[w - 1]));
+	free(l);
+}
+
+void pf_starts_release(struct cls_starts *s)
+{
+	free(s->lit);
+	free(s->at);
+	memset(s, 0, sizeof(*s));
+}
+
+bool pf_starts_at(const struct cls_starts *s, const char *t, size_t left)
+{
+	unsigned char c = (unsigned char)t[0];
+	uint64_t w;
+	unsigned r;
+
+	if (!(s->first[c / 64] >> (c % 64) & 1))
+		return false;
+	w = load8((const unsigned char *)t, left);
+	r = s->below[c / 64] + bits_in(s->first[c / 64] & ((1ull << (c % 64)) - 1));
+	for (unsigned i = s->at[r]; i < s->at[r + 1]; i++)
+		if (s->lit[i].len <= left && (w & s->lit[i].mask) == s->lit[i].v)
+			return true;
+	return false;
 }
