@@ -495,6 +495,12 @@ void rules_finish(struct heed_classifier *c)
 		lits = xreallocarray(lits, n + k, sizeof(*lits));
 		ids = xreallocarray(ids, n + k, sizeof(*ids));
 		for (size_t i = 0; i < k; i++) {
+			/* a late set costs a pass over the word starts,
+			 * as much as the anchored tries it would spare */
+			if (l[i].late && pat->starts) {
+				free(l[i].s);
+				continue;
+			}
 			lits[n] = l[i];
 			ids[n++] = (uint32_t)p;
 		}
