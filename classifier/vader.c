@@ -528,10 +528,11 @@ double vader_score(struct heed_classify_ctx *x, size_t n_extra)
 		t->idioms = 0;
 		if (!(t->info & W_IDIOM))
 			continue;
+		/* "the" and "to" begin idioms: most tries end at once */
 		for (size_t k = 0; k < x->c->n_idioms; k++) {
 			const struct cls_idiom *d = &x->c->idioms[k];
 
-			if (seq(&v, (long)i, d->w, idiom_len(d)))
+			if (d->w[0] == t->entry && seq(&v, (long)i, d->w, idiom_len(d)))
 				t->idioms |= (uint16_t)(1u << k);
 		}
 	}
