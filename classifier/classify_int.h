@@ -259,13 +259,9 @@ static inline bool starts_maybe(const struct cls_starts *s, const char *t)
 void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 	      const uint32_t *ids, size_t n, size_t n_pats);
 void pf_release(struct cls_prefilter *pf);
-/* Where words start in text ([0-9A-Za-z_] after another byte or at 0),
- * into starts (len / 2 + 1 entries); returns how many. */
-size_t pf_word_starts(const struct cls_prefilter *pf, const char *text,
-		      size_t len, uint32_t *starts);
 /* Set the bit in cand of every pattern a literal of each of whose sets
- * occurs in text; starts: its n word starts; got (n_pats bytes) is
- * scratch. */
+ * occurs in text; starts: its n word starts (as heed_classify_ctx's);
+ * got (n_pats bytes) is scratch. */
 void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
 	     const uint32_t *starts, size_t n, uint8_t *got, uint64_t *cand);
 
@@ -415,7 +411,9 @@ struct heed_classify_ctx {
 	pcre2_match_context *mctx;
 	uint64_t *cand;		/* candidate patterns, a bitset */
 	uint8_t *got;		/* per pattern: its literal sets found */
-	uint32_t *starts;	/* word starts in rt */
+	/* where words start in rt: [0-9a-z_] after another byte or at 0
+	 * (text.c finds them as it folds the text) */
+	uint32_t *starts;
 	size_t n_starts, starts_alloc;
 	bool anchor;		/* try patterns with starts at those only */
 	uint64_t *done;		/* rules already tried, a bitset */

@@ -1477,66 +1477,6 @@ static bool late_ok(const struct cls_prefilter *pf, size_t p,
 	return true;
 }
 
-/* Bit i set where byte i of the 8 at t is a word byte ([0-9A-Za-z_]):
- * SWAR, so that finding word starts costs no branch per byte. */
-static inline unsigned word_bits(uint64_t x)
-{
-	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full, hi = 0x8080808080808080ull;
-	const uint64_t ones = 0x0101010101010101ull;
-	uint64_t a = x & lo7, l = (x | 0x2020202020202020ull) & lo7;
-	uint64_t letter = (l + ones * (0x80 - 'a')) & ~(l + ones * (0x80 - 'z' - 1));
-	uint64_t digit = (a + ones * (0x80 - '0')) & ~(a + ones * (0x80 - '9' - 1));
-	uint64_t u = a ^ (ones * '_');
-	uint64_t under = ~((u + lo7) | u);
-	uint64_t w = (letter | digit | under) & ~x & hi;
-
-	/* gather the eight high bits into one byte */
-	return (unsigned)(((w >> 7) * 0x0102040810204080ull) >> 56);
-}
-
-static inline uint64_t load_le(const unsigned char *t)
-{
-	uint64_t w;
-
-	memcpy(&w, t, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
-size_t pf_word_starts(const struct cls_prefilter *pf, const char *text,
-		      size_t len, uint32_t *starts)
-{
-	const unsigned char *t = (const unsigned char *)text;
-	unsigned prev = 0;
-	size_t i = 0, n = 0;
-
-	/* eight bytes at a time, then the rest */
-	for (; i + 8 <= len; i += 8) {
-		unsigned w = word_bits(load_le(t + i));
-		unsigned ws = w & ~((w << 1) | prev);
-
-		prev = w >> 7;
-		/* at most four starts in eight bytes, stored without a branch
-		 * on how many (a branch that mispredicts once a chunk); the
-		 * spare stores land below the count of the next full chunk */
-		for (unsigned k = 0; k < 4; k++) {
-			starts[n] = (uint32_t)(i + (size_t)__builtin_ctz(ws | 0x100u));
-			n += ws != 0;
-			ws &= ws - 1;
-		}
-	}
-	for (; i < len; i++) {
-		unsigned w = pf->word[t[i]];
-
-		if (w > prev)
-			starts[n++] = (uint32_t)i;
-		prev = w;
-	}
-	return n;
-}
-
 void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
 	     const uint32_t *starts, size_t n, uint8_t *got, uint64_t *cand)
 {

@@ -670,12 +670,6 @@ void rules_run(struct heed_classify_ctx *x)
 		for (size_t p = 0; p < c->n_pats; p++)
 			x->cand[p / 64] |= 1ull << (p % 64);
 	} else {
-		if (x->rt_len / 2 + 1 > x->starts_alloc) {
-			x->starts_alloc = x->rt_len / 2 + 1;
-			x->starts = xreallocarray(x->starts, x->starts_alloc,
-						  sizeof(*x->starts));
-		}
-		x->n_starts = pf_word_starts(c->pf, x->rt, x->rt_len, x->starts);
 		pf_scan(c->pf, x->rt, x->rt_len, x->starts, x->n_starts, x->got,
 			x->cand);
 		for (size_t k = 0; k < c->n_always; k++)

@@ -383,6 +383,50 @@ char *cls_fold_string(const char *s, size_t len, size_t *outlen)
 	return out;
 }
 
+/* ---- word starts ---- */
+
+static inline unsigned starts_word(unsigned char b)
+{
+	return ((unsigned)(b - '0') < 10) | ((unsigned)((b | 0x20) - 'a') < 26) |
+	       (b == '_');
+}
+
+static void starts_grow(struct heed_classify_ctx *x, size_t need)
+{
+	x->starts_alloc = x->starts_alloc ? x->starts_alloc : 64;
+	while (x->starts_alloc < need)
+		x->starts_alloc *= 2;
+	x->starts = xreallocarray(x->starts, x->starts_alloc, sizeof(*x->starts));
+}
+
+/* Room for more word starts, and one spare entry. */
+static inline void starts_reserve(struct heed_classify_ctx *x, size_t more)
+{
+	if (x->n_starts + more + 1 > x->starts_alloc)
+		starts_grow(x, x->n_starts + more + 1);
+}
+
+/* The word starts of rt[a, rt_len), folded just now; without a branch
+ * per byte (the spare store lands past the count). */
+static void starts_of(struct heed_classify_ctx *x, size_t a)
+{
+	unsigned prev = a ? starts_word((unsigned char)x->rt[a - 1]) : 0;
+	uint32_t *st;
+	size_t k;
+
+	starts_reserve(x, (x->rt_len - a) / 2 + 1);
+	st = x->starts;
+	k = x->n_starts;
+	for (size_t i = a; i < x->rt_len; i++) {
+		unsigned w = starts_word((unsigned char)x->rt[i]);
+
+		st[k] = (uint32_t)i;
+		k += w & ~prev;
+		prev = w;
+	}
+	x->n_starts = k;
+}
+
 /* ---- tokens ---- */
 
 static struct cls_tok *tok_new(struct heed_classify_ctx *x, size_t a,
@@ -853,6 +897,7 @@ static void segment(struct heed_classify_ctx *x, const unsigned char *in,
 	}
 	g->fold = (uint32_t)a;
 	g->flen = (uint32_t)(x->rt_len - a);
+	starts_of(x, a);
 }
 
 /* Length of an escape sequence starting at in[i] == ESC (CSI, OSC and
@@ -913,6 +958,8 @@ static void plain_word(struct heed_classify_ctx *x, const unsigned char *in,
 	g->kind = SEG_TEXT;
 	g->fold = (uint32_t)a;
 	g->flen = (uint32_t)n;
+	starts_reserve(x, 1);
+	x->starts[x->n_starts++] = (uint32_t)a;	/* after a space, or first */
 	t = tok_new(x, a, x->rt_len, TK_WORD);
 	if (n > CLS_MAX_KEY)
 		return;	/* as tok_lookup: no entry, no flags */
@@ -974,7 +1021,7 @@ void text_scan(struct heed_classify_ctx *x, const char *text, size_t len)
 	bool in_seg = false;
 
 	x->rt_len = 0;
-	x->n_segs = x->n_toks = 0;
+	x->n_segs = x->n_toks = x->n_starts = 0;
 	x->n_urls = x->n_handles = x->n_hashtags = x->n_letters = 0;
 	memset(x->n_script, 0, sizeof(x->n_script));
 	rt_reserve(x, len + 16);
