@@ -382,6 +382,8 @@ struct cls_seg {
 	uint32_t start, end;	/* span in the input */
 	uint32_t fold, flen;	/* folded form in rt */
 	uint8_t kind;
+	bool plain;		/* rt byte fold + i is input byte start + i, and
+				 * src[] is not kept for them */
 };
 
 struct cls_hit {
@@ -392,7 +394,8 @@ struct cls_hit {
 struct heed_classify_ctx {
 	const struct heed_classifier *c;
 	/* folded text ("rule text"): segments folded, joined by one space;
-	 * src[i] and src_end[i] give the input bytes rt[i] came from */
+	 * src[i] and src_end[i] give the input bytes rt[i] came from, but
+	 * for plain segments (text_span knows) */
 	char *rt;
 	uint32_t *src, *src_end;
 	size_t rt_len, rt_alloc;

@@ -429,8 +429,9 @@ static void starts_of(struct heed_classify_ctx *x, size_t a)
 
 /* ---- tokens ---- */
 
-static struct cls_tok *tok_new(struct heed_classify_ctx *x, size_t a,
-			       size_t b, uint8_t kind)
+/* A token for rt[a, b), input[start, end). */
+static struct cls_tok *tok_add(struct heed_classify_ctx *x, size_t a,
+			       size_t b, uint8_t kind, size_t start, size_t end)
 {
 	struct cls_tok *t;
 
@@ -439,8 +440,8 @@ static struct cls_tok *tok_new(struct heed_classify_ctx *x, size_t a,
 		x->toks = xreallocarray(x->toks, x->toks_alloc, sizeof(*x->toks));
 	}
 	t = &x->toks[x->n_toks++];
-	t->start = x->src[a];
-	t->end = x->src_end[b - 1];
+	t->start = (uint32_t)start;
+	t->end = (uint32_t)end;
 	t->key = (uint32_t)a;
 	t->klen = (uint32_t)(b - a);
 	t->entry = -1;
@@ -450,6 +451,13 @@ static struct cls_tok *tok_new(struct heed_classify_ctx *x, size_t a,
 	t->kind = kind;
 	t->flags = 0;
 	return t;
+}
+
+/* A token for rt[a, b) in a segment that keeps its map. */
+static struct cls_tok *tok_new(struct heed_classify_ctx *x, size_t a,
+			       size_t b, uint8_t kind)
+{
+	return tok_add(x, a, b, kind, x->src[a], x->src_end[b - 1]);
 }
 
 /* Python's str.isupper() on the token's original characters. */
@@ -868,6 +876,7 @@ static inline struct cls_seg *seg_new(struct heed_classify_ctx *x, size_t s,
 	g = &x->segs[x->n_segs++];
 	g->start = (uint32_t)s;
 	g->end = (uint32_t)e;
+	g->plain = false;
 	return g;
 }
 
@@ -929,7 +938,8 @@ static size_t escape_len(const unsigned char *in, size_t i, size_t len)
 
 /* A segment of ASCII letters and digits only (seen: the CC_* of its
  * bytes, or'ed): what segment() makes of it, one word whose folded form is
- * its bytes in lower case, without the general path's tests. */
+ * its bytes in lower case, without the general path's tests, nor a map
+ * kept byte by byte. */
 static void plain_word(struct heed_classify_ctx *x, const unsigned char *in,
 		       size_t s, size_t e, unsigned seen)
 {
@@ -937,30 +947,26 @@ static void plain_word(struct heed_classify_ctx *x, const unsigned char *in,
 	size_t a = x->rt_len, n = e - s;
 	struct cls_tok *t;
 	char *rt;
-	uint32_t *src, *src_end;
 	unsigned letters = 0;
 
 	rt_reserve(x, n);
 	rt = x->rt + a;
-	src = x->src + a;
-	src_end = x->src_end + a;
 	/* digits already have the 0x20 bit: '|' lowers letters only */
 	for (size_t i = 0; i < n; i++) {
 		rt[i] = (char)(in[s + i] | 0x20);
 		letters += in[s + i] >= 'A';
-		src[i] = (uint32_t)(s + i);
-		src_end[i] = (uint32_t)(s + i + 1);
 	}
 	x->rt_len += n;
 	x->rt[x->rt_len] = '\0';
 	x->n_letters += letters;
 	x->n_script[SCRIPT_LATIN] += letters;
 	g->kind = SEG_TEXT;
+	g->plain = true;
 	g->fold = (uint32_t)a;
 	g->flen = (uint32_t)n;
 	starts_reserve(x, 1);
 	x->starts[x->n_starts++] = (uint32_t)a;	/* after a space, or first */
-	t = tok_new(x, a, x->rt_len, TK_WORD);
+	t = tok_add(x, a, x->rt_len, TK_WORD, s, e);
 	if (n > CLS_MAX_KEY)
 		return;	/* as tok_lookup: no entry, no flags */
 	tok_find(x, t);
@@ -1065,9 +1071,36 @@ void text_scan(struct heed_classify_ctx *x, const char *text, size_t len)
 		segment(x, in, s, len);
 }
 
+/* Where rt[i] came from in the input: [*from, *to). */
+static void map_at(const struct heed_classify_ctx *x, size_t i, size_t *from,
+		   size_t *to)
+{
+	size_t lo = 0, hi = x->n_segs;
+
+	/* the last segment folded at or before i */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (x->segs[mid].fold <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (lo < x->n_segs && x->segs[lo].plain && x->segs[lo].fold <= i &&
+	    i < x->segs[lo].fold + x->segs[lo].flen) {
+		*from = x->segs[lo].start + (i - x->segs[lo].fold);
+		*to = *from + 1;
+		return;
+	}
+	*from = x->src[i];
+	*to = x->src_end[i];
+}
+
 void text_span(const struct heed_classify_ctx *x, size_t a, size_t b,
 	       size_t *start, size_t *end)
 {
+	size_t ignore;
+
 	if (!x->rt_len) {
 		*start = *end = 0;
 		return;
@@ -1078,8 +1111,8 @@ void text_span(const struct heed_classify_ctx *x, size_t a, size_t b,
 		b = a + 1;
 	if (b > x->rt_len)
 		b = x->rt_len;
-	*start = x->src[a];
-	*end = x->src_end[b - 1];
+	map_at(x, a, start, &ignore);
+	map_at(x, b - 1, &ignore, end);
 	if (*end < *start)
 		*end = *start;
 }
