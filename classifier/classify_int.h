@@ -93,6 +93,11 @@ int32_t lex_find(const struct cls_lexicon *lx, const char *s, size_t len);
  * that of the last lex_sync. */
 int32_t lex_find_info(const struct cls_lexicon *lx, const char *s, size_t len,
 		      uint16_t *info);
+/* The same for s with at least eight bytes readable (it may read past
+ * len): the scanner's keys, in rt or ctx->key. */
+int32_t lex_find_pad(const struct cls_lexicon *lx, const char *s, size_t len,
+		     uint16_t *info);
+#define LEX_PAD 8
 /* Copy every entry's flags and languages into its slot: after the last
  * change to them (rules_finish does it). */
 void lex_sync(struct cls_lexicon *lx);
@@ -393,7 +398,8 @@ struct cls_hit {
 
 struct heed_classify_ctx {
 	const struct heed_classifier *c;
-	/* folded text ("rule text"): segments folded, joined by one space;
+	/* folded text ("rule text"): segments folded, joined by one space,
+	 * with LEX_PAD bytes of room after the NUL at its end;
 	 * src[i] and src_end[i] give the input bytes rt[i] came from, but
 	 * for plain segments (text_span knows) */
 	char *rt;
@@ -405,7 +411,7 @@ struct heed_classify_ctx {
 	size_t n_toks, toks_alloc;
 	int32_t *ubuf;		/* code point scratch for folding */
 	size_t ubuf_alloc;
-	char key[CLS_MAX_KEY * 3 + 4];	/* squeezed words, phrases */
+	char key[CLS_MAX_KEY * 3 + 4 + LEX_PAD];	/* squeezed words, phrases */
 	/* counts from the scan */
 	unsigned n_urls, n_handles, n_hashtags, n_letters,
 		n_script[SCRIPT_N];

@@ -205,7 +205,7 @@ void text_init_classes(uint8_t *cc)
 
 static void rt_reserve(struct heed_classify_ctx *x, size_t more)
 {
-	size_t need = x->rt_len + more + 1;
+	size_t need = x->rt_len + more + 1 + LEX_PAD;
 
 	if (need <= x->rt_alloc)
 		return;
@@ -518,12 +518,12 @@ static void tok_find(struct heed_classify_ctx *x, struct cls_tok *t)
 	const char *k = x->rt + t->key;
 	size_t n = t->klen;
 
-	t->entry = lex_find_info(lx, k, n, &t->info);
+	t->entry = lex_find_pad(lx, k, n, &t->info);
 	if (t->entry < 0 && n > 3 && has_run3(k, n)) {
 		for (unsigned keep = 2; keep >= 1 && t->entry < 0; keep--) {
 			size_t m = squeeze(k, n, x->key, keep);
 
-			t->entry = lex_find_info(lx, x->key, m, &t->info);
+			t->entry = lex_find_pad(lx, x->key, m, &t->info);
 		}
 		if (t->entry >= 0)
 			t->flags |= TF_ELONG;
@@ -602,7 +602,7 @@ static bool is_emoticon(const struct heed_classify_ctx *x, size_t a, size_t b)
 
 	if (b - a < 2 || b - a > CLS_MAX_KEY)
 		return false;
-	lex_find_info(&x->c->lex, x->rt + a, b - a, &info);
+	lex_find_pad(&x->c->lex, x->rt + a, b - a, &info);
 	return info & W_VALENCE;
 }
 
