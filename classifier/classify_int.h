@@ -212,8 +212,18 @@ struct cls_prefilter {
 	size_t mask;
 	struct cls_pf_lit *lit;
 	size_t n;
-	struct { uint32_t pat, next; uint8_t bit; } *pats;
+	struct { uint32_t pat, next; uint8_t bit; } *pats;	/* while building */
 	size_t npats;
+	/* what the scan looks up where a literal may be: each literal with
+	 * its patterns, pat[at .. at + n), in one place */
+	struct cls_pf_found {
+		uint64_t v;
+		uint32_t at;
+		uint16_t n;
+		uint8_t len, start;	/* len 0: empty */
+	} *found;
+	size_t found_mask;
+	struct { uint32_t pat; uint8_t bit; } *pat;
 	uint8_t *need;		/* per pattern: the bits of its scanned sets */
 	size_t n_pats;
 	/* late literals, by pattern: those of pattern p are

@@ -1231,6 +1231,8 @@ void pf_release(struct cls_prefilter *pf)
 	free(pf->lit);
 	free(pf->pats);
 	free(pf->slot);
+	free(pf->found);
+	free(pf->pat);
 	free(pf->need);
 	free(pf->late);
 	free(pf->late_at);
@@ -1264,6 +1266,40 @@ static void set_bit(struct cls_prefilter *pf, unsigned k, uint64_t v)
 	uint32_t h = bit_hash(v, pf->shift[k]);
 
 	pf->bits[k][h / 64] |= 1ull << (h % 64);
+}
+
+/* The literals again, for confirm: each in one slot with all it needs,
+ * its patterns after one another, so that a literal found costs two
+ * loads that miss the cache, not a chain of them. */
+static void found_build(struct cls_prefilter *pf)
+{
+	size_t nslots = 64;
+	uint32_t at = 0;
+
+	while (nslots < pf->n + pf->n / 2)
+		nslots *= 2;
+	pf->found = xcalloc(nslots, sizeof(*pf->found));
+	pf->found_mask = nslots - 1;
+	pf->pat = xcalloc(pf->npats + 1, sizeof(*pf->pat));
+	for (size_t l = 0; l < pf->n; l++) {
+		const struct cls_pf_lit *lit = &pf->lit[l];
+		struct cls_pf_found *f;
+		size_t i;
+
+		for (i = slot_hash(lit->v, lit->len, lit->start, pf->found_mask);
+		     pf->found[i].len; i = (i + 1) & pf->found_mask)
+			;
+		f = &pf->found[i];
+		f->v = lit->v;
+		f->len = lit->len;
+		f->start = lit->start;
+		f->at = at;
+		for (uint32_t p = lit->first; p != UINT32_MAX; p = pf->pats[p].next) {
+			pf->pat[at].pat = pf->pats[p].pat;
+			pf->pat[at++].bit = pf->pats[p].bit;
+		}
+		f->n = (uint16_t)(at - f->at);
+	}
 }
 
 void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
@@ -1370,6 +1406,7 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 		if (lit->len > 4)
 			set_bit(pf, PF_PREFIX, lit->v & pf->lenmask[4]);
 	}
+	found_build(pf);
 }
 
 /* Where this side's literal of length k is in the text (value v), mark
@@ -1377,16 +1414,16 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 static void confirm(const struct cls_prefilter *pf, bool start, unsigned k,
 		    uint64_t v, uint8_t *got, uint64_t *cand)
 {
-	for (size_t i = slot_hash(v, k, start, pf->mask); pf->slot[i].lit;
-	     i = (i + 1) & pf->mask) {
-		const struct cls_pf_lit *l = &pf->lit[pf->slot[i].lit - 1];
+	for (size_t i = slot_hash(v, k, start, pf->found_mask); pf->found[i].len;
+	     i = (i + 1) & pf->found_mask) {
+		const struct cls_pf_found *f = &pf->found[i];
 
-		if (l->v != v || l->len != k || l->start != start)
+		if (f->v != v || f->len != k || f->start != start)
 			continue;
-		for (uint32_t p = l->first; p != UINT32_MAX; p = pf->pats[p].next) {
-			uint32_t pat = pf->pats[p].pat;
+		for (uint32_t p = f->at; p < f->at + f->n; p++) {
+			uint32_t pat = pf->pat[p].pat;
 
-			got[pat] |= pf->pats[p].bit;
+			got[pat] |= pf->pat[p].bit;
 			if (got[pat] == pf->need[pat])
 				cand[pat / 64] |= 1ull << (pat % 64);
 		}
