@@ -739,20 +739,29 @@ static bool prefix_ci(const unsigned char *s, size_t n, const char *p)
 	return true;
 }
 
+static bool opens(unsigned char b)
+{
+	return b == '(' || b == '"' || b == '\'' || b == '<' || b == '[';
+}
+
 static enum seg_kind seg_kind(const unsigned char *s, size_t n)
 {
-	size_t lead = 0;
-	const unsigned char *at;
+	size_t lead = 0, colon = n, at = n;
 	uint32_t c;
 
-	while (lead < n && s[lead] && s[lead] < 0x80 && strchr("(\"'<[", s[lead]))
+	/* segments are short: one pass for both, not a call for each */
+	for (size_t i = n; i-- > 0;) {
+		colon = s[i] == ':' ? i : colon;
+		at = s[i] == '@' ? i : at;
+	}
+	while (lead < n && opens(s[lead]))
 		lead++;
 	if (lead < n && ((s[lead] | 0x20) == 'h' || (s[lead] | 0x20) == 'w') &&
 	    (prefix_ci(s + lead, n - lead, "http://") ||
 	     prefix_ci(s + lead, n - lead, "https://") ||
 	     prefix_ci(s + lead, n - lead, "www.")))
 		return SEG_URL;
-	if (n > 3 && memchr(s, ':', n) && memmem(s, n, "://", 3))
+	if (n > 3 && colon < n && memmem(s + colon, n - colon, "://", 3))
 		return SEG_URL;
 	if (n >= 2 && s[0] == '@' && (s[1] == '_' || (s[1] < 0x80 && is_alnum(s[1]))))
 		return SEG_HANDLE;
@@ -765,8 +774,7 @@ static enum seg_kind seg_kind(const unsigned char *s, size_t n)
 				break;
 		}
 	}
-	at = memchr(s, '@', n);
-	if (at && at > s && memchr(at, '.', n - (size_t)(at - s)))
+	if (at < n && at > 0 && memchr(s + at, '.', n - at))
 		return SEG_URL;	/* an e-mail address */
 	return SEG_TEXT;
 }
