@@ -275,10 +275,11 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 	      const uint32_t *ids, size_t n, size_t n_pats);
 void pf_release(struct cls_prefilter *pf);
 /* Set the bit in cand of every pattern a literal of each of whose sets
- * occurs in text; starts: its n word starts (as heed_classify_ctx's);
- * got (n_pats bytes) is scratch. */
+ * occurs in text (ascii: it has no byte of 0x80 or more); starts: its n
+ * word starts (as heed_classify_ctx's); got (n_pats bytes) is scratch. */
 void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
-	     const uint32_t *starts, size_t n, uint8_t *got, uint64_t *cand);
+	     bool ascii, const uint32_t *starts, size_t n, uint8_t *got,
+	     uint64_t *cand);
 
 /* ---- the model ---- */
 
@@ -415,6 +416,7 @@ struct heed_classify_ctx {
 	char *rt;
 	uint32_t *src, *src_end;
 	size_t rt_len, rt_alloc;
+	bool ascii;		/* the text is ASCII, and no ESC (text_scan) */
 	struct cls_seg *segs;
 	size_t n_segs, segs_alloc;
 	struct cls_tok *toks;

@@ -1515,7 +1515,8 @@ static bool late_ok(const struct cls_prefilter *pf, size_t p,
 }
 
 void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
-	     const uint32_t *starts, size_t n, uint8_t *got, uint64_t *cand)
+	     bool ascii, const uint32_t *starts, size_t n, uint8_t *got,
+	     uint64_t *cand)
 {
 	const unsigned char *t = (const unsigned char *)text;
 	size_t i;
@@ -1530,6 +1531,8 @@ void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
 		for (unsigned b = 0; b < pf->n_any_bytes; b++) {
 			const unsigned char *p = t, *end = t + len;
 
+			if (ascii && pf->any_byte[b] >= 0x80)
+				continue;	/* an emoji's first byte, say */
 			while ((p = memchr(p, pf->any_byte[b], (size_t)(end - p)))) {
 				any_at(pf, t, len, (size_t)(p - t), got, cand);
 				p++;

@@ -670,8 +670,8 @@ void rules_run(struct heed_classify_ctx *x)
 		for (size_t p = 0; p < c->n_pats; p++)
 			x->cand[p / 64] |= 1ull << (p % 64);
 	} else {
-		pf_scan(c->pf, x->rt, x->rt_len, x->starts, x->n_starts, x->got,
-			x->cand);
+		pf_scan(c->pf, x->rt, x->rt_len, x->ascii, x->starts, x->n_starts,
+			x->got, x->cand);
 		for (size_t k = 0; k < c->n_always; k++)
 			x->cand[c->always[k] / 64] |= 1ull << (c->always[k] % 64);
 	}

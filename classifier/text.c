@@ -293,7 +293,7 @@ static bool fold_append(struct heed_classify_ctx *x, const unsigned char *in,
 	char enc[4];
 	uint32_t c;
 
-	for (size_t i = s; i < e; i++)
+	for (size_t i = s; !x->ascii && i < e; i++)
 		if (in[i] >= 0x80) {
 			ascii = false;
 			break;
@@ -1040,7 +1040,8 @@ void text_scan(struct heed_classify_ctx *x, const char *text, size_t len)
 	memset(x->n_script, 0, sizeof(x->n_script));
 	rt_reserve(x, len + 16);
 	x->rt[0] = '\0';
-	if (plain_ascii(in, len)) {
+	x->ascii = plain_ascii(in, len);
+	if (x->ascii) {
 		scan_ascii(x, in, len);
 		return;
 	}
