@@ -1442,11 +1442,14 @@ static void probe_start(const struct cls_prefilter *pf, const unsigned char *t,
 	uint64_t w = load8(t, left);
 	unsigned pre = has_bit(pf, PF_PREFIX, w & pf->lenmask[4]), hit = 0;
 
+	/* the lengths no literal has are left out: the same for every start,
+	 * so those branches are always foreseen */
 	for (unsigned k = 1; k <= 4; k++)
-		hit |= (unsigned)has_bit(pf, k, w & pf->lenmask[k]) << k;
+		if (pf->lens >> k & 1)
+			hit |= (unsigned)has_bit(pf, k, w & pf->lenmask[k]) << k;
 	for (unsigned k = 5; k <= PF_MAXLEN; k++)
-		hit |= ((unsigned)has_bit(pf, k, w & pf->lenmask[k]) & pre) << k;
-	hit &= pf->lens;
+		if (pf->lens >> k & 1)
+			hit |= ((unsigned)has_bit(pf, k, w & pf->lenmask[k]) & pre) << k;
 	if (__builtin_expect(!hit, 1))
 		return;
 	for (; hit; hit &= hit - 1) {
