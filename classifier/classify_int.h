@@ -93,6 +93,11 @@ int32_t lex_find(const struct cls_lexicon *lx, const char *s, size_t len);
  * that of the last lex_sync. */
 int32_t lex_find_info(const struct cls_lexicon *lx, const char *s, size_t len,
 		      uint16_t *info);
+/* The same for s with at least eight bytes readable (it may read past
+ * len): the scanner's keys, in rt or ctx->key. */
+int32_t lex_find_pad(const struct cls_lexicon *lx, const char *s, size_t len,
+		     uint16_t *info);
+#define LEX_PAD 8
 /* Copy every entry's flags and languages into its slot: after the last
  * change to them (rules_finish does it). */
 void lex_sync(struct cls_lexicon *lx);
@@ -128,8 +133,22 @@ enum {
 	RULE_NO_REPLY = 1u << 3,	/* the mention needs no reply */
 };
 
+/* Where the matches of a pattern can start: at word starts that begin
+ * with one of n literals (cls_prefixes), kept by their first byte. */
+struct cls_starts {
+	uint64_t pair[8];	/* their first two bytes (any second byte for
+				 * one of one byte), hashed: see starts_maybe */
+	uint64_t first[4];	/* the literals' first bytes, a bitset */
+	uint16_t below[4];	/* bits of first[] in the words before */
+	uint16_t *at;		/* by rank of the first byte in first[]: lit[at[r] .. at[r + 1]) */
+	struct { uint64_t v, mask; uint8_t len; } *lit;	/* as load8 sees them */
+	size_t n;
+};
+
 struct cls_pattern {
 	pcre2_code *code;
+	pcre2_code *anchored;	/* the same compiled PCRE2_ANCHORED, when starts */
+	struct cls_starts *starts;	/* NULL: matches may start anywhere */
 	char *src;		/* the pattern as written */
 	uint32_t rule;
 	bool unless;
@@ -193,8 +212,18 @@ struct cls_prefilter {
 	size_t mask;
 	struct cls_pf_lit *lit;
 	size_t n;
-	struct { uint32_t pat, next; uint8_t bit; } *pats;
+	struct { uint32_t pat, next; uint8_t bit; } *pats;	/* while building */
 	size_t npats;
+	/* what the scan looks up where a literal may be: each literal with
+	 * its patterns, pat[at .. at + n), in one place */
+	struct cls_pf_found {
+		uint64_t v;
+		uint32_t at;
+		uint16_t n;
+		uint8_t len, start;	/* len 0: empty */
+	} *found;
+	size_t found_mask;
+	struct { uint32_t pat; uint8_t bit; } *pat;
 	uint8_t *need;		/* per pattern: the bits of its scanned sets */
 	size_t n_pats;
 	/* late literals, by pattern: those of pattern p are
@@ -212,6 +241,33 @@ struct cls_prefilter {
 bool cls_literals(const char *pattern, size_t len, struct cls_req_lit **lits,
 		  size_t *n);
 void cls_literals_free(struct cls_req_lit *lits, size_t n);
+/* The literals that every match of pattern begins with, each where a word
+ * starts (after \b) and with a word byte ([0-9a-z_]); 1-8 bytes, cut like
+ * those of cls_literals. False when none can be proven; on true, *lits
+ * (free with cls_literals_free) and *n are set. */
+bool cls_prefixes(const char *pattern, size_t len, struct cls_req_lit **lits,
+		  size_t *n);
+/* Build (release) the table of n such literals. */
+void pf_starts_build(struct cls_starts *s, const struct cls_req_lit *lits,
+		     size_t n);
+void pf_starts_release(struct cls_starts *s);
+/* Does one of the literals of s begin t (left bytes)? */
+bool pf_starts_at(const struct cls_starts *s, const char *t, size_t left);
+
+static inline unsigned starts_pair(unsigned char a, unsigned char b)
+{
+	return ((a | (unsigned)b << 8) * 0x9e37u >> 7) & 511;
+}
+
+/* Might one of them begin t? A test of its first two bytes, which must
+ * be readable (t[1] may be the NUL after the text): most word starts
+ * fail it, so it is inline. */
+static inline bool starts_maybe(const struct cls_starts *s, const char *t)
+{
+	unsigned h = starts_pair((unsigned char)t[0], (unsigned char)t[1]);
+
+	return s->pair[h / 64] >> (h % 64) & 1;
+}
 
 /* Build the filter from n literals, ids[i] the pattern (< n_pats) of
  * lits[i]; borrowed. */
@@ -219,10 +275,11 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 	      const uint32_t *ids, size_t n, size_t n_pats);
 void pf_release(struct cls_prefilter *pf);
 /* Set the bit in cand of every pattern a literal of each of whose sets
- * occurs in text; got (n_pats bytes) and starts (len / 2 + 1 entries) are
- * scratch. */
+ * occurs in text (ascii: it has no byte of 0x80 or more); starts: its n
+ * word starts (as heed_classify_ctx's); got (n_pats bytes) is scratch. */
 void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
-	     uint8_t *got, uint32_t *starts, uint64_t *cand);
+	     bool ascii, const uint32_t *starts, size_t n, uint8_t *got,
+	     uint64_t *cand);
 
 /* ---- the model ---- */
 
@@ -341,6 +398,8 @@ struct cls_seg {
 	uint32_t start, end;	/* span in the input */
 	uint32_t fold, flen;	/* folded form in rt */
 	uint8_t kind;
+	bool plain;		/* rt byte fold + i is input byte start + i, and
+				 * src[] is not kept for them */
 };
 
 struct cls_hit {
@@ -350,18 +409,21 @@ struct cls_hit {
 
 struct heed_classify_ctx {
 	const struct heed_classifier *c;
-	/* folded text ("rule text"): segments folded, joined by one space;
-	 * src[i] and src_end[i] give the input bytes rt[i] came from */
+	/* folded text ("rule text"): segments folded, joined by one space,
+	 * with LEX_PAD bytes of room after the NUL at its end;
+	 * src[i] and src_end[i] give the input bytes rt[i] came from, but
+	 * for plain segments (text_span knows) */
 	char *rt;
 	uint32_t *src, *src_end;
 	size_t rt_len, rt_alloc;
+	bool ascii;		/* the text is ASCII, and no ESC (text_scan) */
 	struct cls_seg *segs;
 	size_t n_segs, segs_alloc;
 	struct cls_tok *toks;
 	size_t n_toks, toks_alloc;
 	int32_t *ubuf;		/* code point scratch for folding */
 	size_t ubuf_alloc;
-	char key[CLS_MAX_KEY * 3 + 4];	/* squeezed words, phrases */
+	char key[CLS_MAX_KEY * 3 + 4 + LEX_PAD];	/* squeezed words, phrases */
 	/* counts from the scan */
 	unsigned n_urls, n_handles, n_hashtags, n_letters,
 		n_script[SCRIPT_N];
@@ -370,8 +432,11 @@ struct heed_classify_ctx {
 	pcre2_match_context *mctx;
 	uint64_t *cand;		/* candidate patterns, a bitset */
 	uint8_t *got;		/* per pattern: its literal sets found */
-	uint32_t *starts;	/* word starts in rt */
-	size_t starts_alloc;
+	/* where words start in rt: [0-9a-z_] after another byte or at 0
+	 * (text.c finds them as it folds the text) */
+	uint32_t *starts;
+	size_t n_starts, starts_alloc;
+	bool anchor;		/* try patterns with starts at those only */
 	uint64_t *done;		/* rules already tried, a bitset */
 	size_t cand_words, done_words;
 	pcre2_jit_stack *jit_stack;

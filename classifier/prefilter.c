@@ -898,6 +898,294 @@ void cls_literals_free(struct cls_req_lit *lits, size_t n)
 	free(lits);
 }
 
+/* ---- where matches start ---- */
+
+/* The other question asked of a pattern: with what does every match
+ * begin? If the answer is a few literals, each right after \b and starting
+ * with a word byte, a match can only start at a word start that begins
+ * with one of them, and rules.c tries the pattern there alone (anchored)
+ * instead of scanning the whole text for it. A set of items: the match
+ * begins with one of the strings; done, when the node matches exactly
+ * that string (so what follows may be appended); wb, when a \b (or ^)
+ * stands before the string's first byte. */
+
+#define MAX_PRE 256	/* most items in a set before giving up on growing it */
+
+struct pitem {
+	char s[PF_MAXLEN];
+	uint8_t len;
+	bool done, wb;
+};
+
+struct pset {
+	struct pitem *it;
+	size_t n;
+};
+
+static void pset_add(struct pset *p, const char *s, size_t len, bool done,
+		     bool wb)
+{
+	struct pitem it = { { 0 }, 0, done, wb };
+
+	if (len > PF_MAXLEN) {
+		len = PF_MAXLEN;	/* its prefix is a prefix too */
+		it.done = false;
+	}
+	memcpy(it.s, s, len);
+	it.len = (uint8_t)len;
+	for (size_t i = 0; i < p->n; i++)
+		if (!memcmp(&p->it[i], &it, sizeof(it)))
+			return;
+	p->it = xreallocarray(p->it, p->n + 1, sizeof(*p->it));
+	p->it[p->n++] = it;
+}
+
+/* A node of which nothing is known: every match begins with "". */
+static struct pset pset_unknown(void)
+{
+	struct pset p = { NULL, 0 };
+
+	pset_add(&p, "", 0, false, false);
+	return p;
+}
+
+static void pset_open(struct pset *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		p->it[i].done = false;
+}
+
+/* a then e (e freed). When the product would be too big, a's items stay as
+ * they are, no longer done: they still begin every match. */
+static void pset_cat(struct pset *a, struct pset e)
+{
+	struct pset out = { NULL, 0 };
+
+	if (a->n * e.n > MAX_PRE) {
+		pset_open(a);
+		free(e.it);
+		return;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		const struct pitem *x = &a->it[i];
+		char buf[2 * PF_MAXLEN];
+
+		if (!x->done) {
+			pset_add(&out, x->s, x->len, false, x->wb);
+			continue;
+		}
+		for (size_t j = 0; j < e.n; j++) {
+			const struct pitem *y = &e.it[j];
+
+			memcpy(buf, x->s, x->len);
+			memcpy(buf + x->len, y->s, y->len);
+			pset_add(&out, buf, (size_t)x->len + y->len, y->done,
+				 x->wb || (!x->len && y->wb));
+		}
+	}
+	free(a->it);
+	free(e.it);
+	*a = out;
+}
+
+/* From an exact set of the literal parser (e freed); a string that is just
+ * the WB mark is a \b. */
+static struct pset pset_of(struct lset e)
+{
+	struct pset p = { NULL, 0 };
+
+	if (!e.exact || e.none || !e.n) {
+		set_free(&e);
+		return pset_unknown();
+	}
+	for (size_t i = 0; i < e.n; i++) {
+		const char *b = body(e.s[i]);
+
+		pset_add(&p, b, strlen(b), true, *e.s[i] == WB);
+	}
+	set_free(&e);
+	return p;
+}
+
+static struct pset pre_alt(struct parser *ps, unsigned depth);
+
+static struct pset pre_group(struct parser *ps, unsigned depth)
+{
+	const char *p = ps->p + 1;
+	bool look = false;
+	struct pset g;
+
+	if (p < ps->end && *p == '*') {
+		ps->bail = true;	/* verbs */
+		return pset_unknown();
+	}
+	if (p < ps->end && *p == '?') {
+		p++;
+		if (p < ps->end && (*p == ':' || *p == '>')) {
+			p++;
+		} else if (p < ps->end && (*p == '=' || *p == '!')) {
+			look = true;
+			p++;
+		} else if (p + 1 < ps->end && *p == '<' && (p[1] == '=' || p[1] == '!')) {
+			look = true;
+			p += 2;
+		} else if (p + 1 < ps->end && (*p == '<' || *p == '\'' ||
+					       (*p == 'P' && p[1] == '<'))) {
+			char close = *p == '\'' ? '\'' : '>';
+
+			while (p < ps->end && *p != close)
+				p++;
+			if (p >= ps->end) {
+				ps->bail = true;
+				return pset_unknown();
+			}
+			p++;
+		} else {
+			ps->bail = true;	/* options, comments, conditionals */
+			return pset_unknown();
+		}
+	}
+	ps->p = p;
+	g = pre_alt(ps, depth + 1);
+	if (ps->bail || ps->p >= ps->end || *ps->p != ')') {
+		ps->bail = true;
+		return g;
+	}
+	ps->p++;
+	if (look) {
+		/* consumes nothing, and what it asserts is not needed */
+		free(g.it);
+		g.it = NULL;
+		g.n = 0;
+		pset_add(&g, "", 0, true, false);
+	}
+	return g;
+}
+
+static struct pset pre_element(struct parser *ps, unsigned depth)
+{
+	char c = *ps->p;
+	struct pset e = { NULL, 0 };
+	enum quant q;
+
+	if (c == '(') {
+		e = pre_group(ps, depth);
+	} else if (c == '[') {
+		e = pset_of(char_class(ps));
+	} else if (c == '\\') {
+		if (ps->p + 1 >= ps->end) {
+			ps->bail = true;
+			return pset_unknown();
+		}
+		e = pset_of(escape(ps));
+	} else if (c == '^') {
+		ps->p++;
+		pset_add(&e, "", 0, true, true);	/* the text's start is a word's */
+	} else if (c == '$') {
+		ps->p++;
+		pset_add(&e, "", 0, true, false);
+	} else if (c == '.') {
+		ps->p++;
+		e = pset_unknown();
+	} else if (c == '*' || c == '+' || c == '?') {
+		ps->bail = true;
+		return pset_unknown();
+	} else {
+		size_t k = utf8_len((unsigned char)c);
+		char one[4];
+
+		if (ps->p + k > ps->end) {
+			ps->bail = true;
+			return pset_unknown();
+		}
+		memcpy(one, ps->p, k);
+		one[0] = lower(one[0]);
+		ps->p += k;
+		pset_add(&e, one, k, true, false);
+	}
+	if (ps->bail)
+		return e;
+	q = quantifier(ps);
+	/* folded text has single spaces, so " +" and "\s+" match one */
+	if (e.n == 1 && e.it[0].len == 1 && e.it[0].s[0] == ' ' && e.it[0].done &&
+	    (q == Q_PLUS || q == Q_STAR))
+		q = q == Q_PLUS ? Q_ONE : Q_OPT;
+	if (q == Q_STAR || q == Q_PLUS)
+		pset_open(&e);
+	if (q == Q_STAR || q == Q_OPT)
+		pset_add(&e, "", 0, true, false);
+	return e;
+}
+
+static struct pset pre_seq(struct parser *ps, unsigned depth)
+{
+	struct pset all = { NULL, 0 };
+
+	pset_add(&all, "", 0, true, false);
+	while (!ps->bail && ps->p < ps->end && *ps->p != '|' && *ps->p != ')')
+		pset_cat(&all, pre_element(ps, depth));
+	return all;
+}
+
+static struct pset pre_alt(struct parser *ps, unsigned depth)
+{
+	struct pset all;
+	bool big = false;
+
+	if (depth > 64) {
+		ps->bail = true;
+		return pset_unknown();
+	}
+	all = pre_seq(ps, depth);
+	while (!ps->bail && ps->p < ps->end && *ps->p == '|') {
+		struct pset b;
+
+		ps->p++;
+		b = pre_seq(ps, depth);
+		for (size_t i = 0; !big && i < b.n; i++)
+			pset_add(&all, b.it[i].s, b.it[i].len, b.it[i].done,
+				 b.it[i].wb);
+		big |= all.n > MAX_PRE;
+		free(b.it);
+	}
+	if (big) {
+		free(all.it);
+		return pset_unknown();
+	}
+	return all;
+}
+
+bool cls_prefixes(const char *pattern, size_t len, struct cls_req_lit **lits,
+		  size_t *n)
+{
+	struct parser ps = { pattern, pattern + len, false };
+	struct pset p = pre_alt(&ps, 0);
+	bool ok = !ps.bail && ps.p == ps.end && p.n;
+
+	for (size_t i = 0; ok && i < p.n; i++)
+		ok = p.it[i].wb && p.it[i].len &&
+		     word_byte((unsigned char)p.it[i].s[0]);
+	if (ok) {
+		*lits = xcalloc(p.n, sizeof(**lits));
+		*n = 0;
+		for (size_t i = 0; i < p.n; i++) {
+			bool longer = false;
+
+			/* "is compl" adds nothing to "is " */
+			for (size_t j = 0; j < p.n && !longer; j++)
+				longer = j != i && p.it[j].len <= p.it[i].len &&
+					 !memcmp(p.it[j].s, p.it[i].s, p.it[j].len) &&
+					 (p.it[j].len < p.it[i].len || j < i);
+			if (longer)
+				continue;
+			(*lits)[*n].s = xstrndup(p.it[i].s, p.it[i].len);
+			(*lits)[(*n)++].word_start = true;
+		}
+	}
+	free(p.it);
+	return ok;
+}
+
 /* ---- the filter ---- */
 
 /* Values are the literal's bytes as a 64-bit load sees them, so the scan
@@ -943,6 +1231,8 @@ void pf_release(struct cls_prefilter *pf)
 	free(pf->lit);
 	free(pf->pats);
 	free(pf->slot);
+	free(pf->found);
+	free(pf->pat);
 	free(pf->need);
 	free(pf->late);
 	free(pf->late_at);
@@ -976,6 +1266,40 @@ static void set_bit(struct cls_prefilter *pf, unsigned k, uint64_t v)
 	uint32_t h = bit_hash(v, pf->shift[k]);
 
 	pf->bits[k][h / 64] |= 1ull << (h % 64);
+}
+
+/* The literals again, for confirm: each in one slot with all it needs,
+ * its patterns after one another, so that a literal found costs two
+ * loads that miss the cache, not a chain of them. */
+static void found_build(struct cls_prefilter *pf)
+{
+	size_t nslots = 64;
+	uint32_t at = 0;
+
+	while (nslots < pf->n + pf->n / 2)
+		nslots *= 2;
+	pf->found = xcalloc(nslots, sizeof(*pf->found));
+	pf->found_mask = nslots - 1;
+	pf->pat = xcalloc(pf->npats + 1, sizeof(*pf->pat));
+	for (size_t l = 0; l < pf->n; l++) {
+		const struct cls_pf_lit *lit = &pf->lit[l];
+		struct cls_pf_found *f;
+		size_t i;
+
+		for (i = slot_hash(lit->v, lit->len, lit->start, pf->found_mask);
+		     pf->found[i].len; i = (i + 1) & pf->found_mask)
+			;
+		f = &pf->found[i];
+		f->v = lit->v;
+		f->len = lit->len;
+		f->start = lit->start;
+		f->at = at;
+		for (uint32_t p = lit->first; p != UINT32_MAX; p = pf->pats[p].next) {
+			pf->pat[at].pat = pf->pats[p].pat;
+			pf->pat[at++].bit = pf->pats[p].bit;
+		}
+		f->n = (uint16_t)(at - f->at);
+	}
 }
 
 void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
@@ -1082,6 +1406,7 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 		if (lit->len > 4)
 			set_bit(pf, PF_PREFIX, lit->v & pf->lenmask[4]);
 	}
+	found_build(pf);
 }
 
 /* Where this side's literal of length k is in the text (value v), mark
@@ -1089,16 +1414,16 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 static void confirm(const struct cls_prefilter *pf, bool start, unsigned k,
 		    uint64_t v, uint8_t *got, uint64_t *cand)
 {
-	for (size_t i = slot_hash(v, k, start, pf->mask); pf->slot[i].lit;
-	     i = (i + 1) & pf->mask) {
-		const struct cls_pf_lit *l = &pf->lit[pf->slot[i].lit - 1];
+	for (size_t i = slot_hash(v, k, start, pf->found_mask); pf->found[i].len;
+	     i = (i + 1) & pf->found_mask) {
+		const struct cls_pf_found *f = &pf->found[i];
 
-		if (l->v != v || l->len != k || l->start != start)
+		if (f->v != v || f->len != k || f->start != start)
 			continue;
-		for (uint32_t p = l->first; p != UINT32_MAX; p = pf->pats[p].next) {
-			uint32_t pat = pf->pats[p].pat;
+		for (uint32_t p = f->at; p < f->at + f->n; p++) {
+			uint32_t pat = pf->pat[p].pat;
 
-			got[pat] |= pf->pats[p].bit;
+			got[pat] |= pf->pat[p].bit;
 			if (got[pat] == pf->need[pat])
 				cand[pat / 64] |= 1ull << (pat % 64);
 		}
@@ -1117,11 +1442,14 @@ static void probe_start(const struct cls_prefilter *pf, const unsigned char *t,
 	uint64_t w = load8(t, left);
 	unsigned pre = has_bit(pf, PF_PREFIX, w & pf->lenmask[4]), hit = 0;
 
+	/* the lengths no literal has are left out: the same for every start,
+	 * so those branches are always foreseen */
 	for (unsigned k = 1; k <= 4; k++)
-		hit |= (unsigned)has_bit(pf, k, w & pf->lenmask[k]) << k;
+		if (pf->lens >> k & 1)
+			hit |= (unsigned)has_bit(pf, k, w & pf->lenmask[k]) << k;
 	for (unsigned k = 5; k <= PF_MAXLEN; k++)
-		hit |= ((unsigned)has_bit(pf, k, w & pf->lenmask[k]) & pre) << k;
-	hit &= pf->lens;
+		if (pf->lens >> k & 1)
+			hit |= ((unsigned)has_bit(pf, k, w & pf->lenmask[k]) & pre) << k;
 	if (__builtin_expect(!hit, 1))
 		return;
 	for (; hit; hit &= hit - 1) {
@@ -1189,66 +1517,16 @@ static bool late_ok(const struct cls_prefilter *pf, size_t p,
 	return true;
 }
 
-/* Bit i set where byte i of the 8 at t is a word byte ([0-9A-Za-z_]):
- * SWAR, so that finding word starts costs no branch per byte. */
-static inline unsigned word_bits(uint64_t x)
-{
-	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full, hi = 0x8080808080808080ull;
-	const uint64_t ones = 0x0101010101010101ull;
-	uint64_t a = x & lo7, l = (x | 0x2020202020202020ull) & lo7;
-	uint64_t letter = (l + ones * (0x80 - 'a')) & ~(l + ones * (0x80 - 'z' - 1));
-	uint64_t digit = (a + ones * (0x80 - '0')) & ~(a + ones * (0x80 - '9' - 1));
-	uint64_t u = a ^ (ones * '_');
-	uint64_t under = ~((u + lo7) | u);
-	uint64_t w = (letter | digit | under) & ~x & hi;
-
-	/* gather the eight high bits into one byte */
-	return (unsigned)(((w >> 7) * 0x0102040810204080ull) >> 56);
-}
-
-static inline uint64_t load_le(const unsigned char *t)
-{
-	uint64_t w;
-
-	memcpy(&w, t, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
 void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
-	     uint8_t *got, uint32_t *starts, uint64_t *cand)
+	     bool ascii, const uint32_t *starts, size_t n, uint8_t *got,
+	     uint64_t *cand)
 {
 	const unsigned char *t = (const unsigned char *)text;
-	unsigned prev = 0;
-	size_t i = 0, n = 0;
+	size_t i;
 
 	if (!pf->n)
 		return;
 	memset(got, 0, pf->n_pats);
-	/* word starts, eight bytes at a time, then the rest */
-	for (; i + 8 <= len; i += 8) {
-		unsigned w = word_bits(load_le(t + i));
-		unsigned ws = w & ~((w << 1) | prev);
-
-		prev = w >> 7;
-		/* at most four starts in eight bytes, stored without a branch
-		 * on how many (a branch that mispredicts once a chunk); the
-		 * spare stores land below the count of the next full chunk */
-		for (unsigned k = 0; k < 4; k++) {
-			starts[n] = (uint32_t)(i + (size_t)__builtin_ctz(ws | 0x100u));
-			n += ws != 0;
-			ws &= ws - 1;
-		}
-	}
-	for (; i < len; i++) {
-		unsigned w = pf->word[t[i]];
-
-		if (w > prev)
-			starts[n++] = (uint32_t)i;
-		prev = w;
-	}
 	for (size_t k = 0; k < n; k++)
 		probe_start(pf, t + starts[k], len - starts[k], got, cand);
 	if (pf->n_any_bytes) {
@@ -1256,6 +1534,8 @@ void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
 		for (unsigned b = 0; b < pf->n_any_bytes; b++) {
 			const unsigned char *p = t, *end = t + len;
 
+			if (ascii && pf->any_byte[b] >= 0x80)
+				continue;	/* an emoji's first byte, say */
 			while ((p = memchr(p, pf->any_byte[b], (size_t)(end - p)))) {
 				any_at(pf, t, len, (size_t)(p - t), got, cand);
 				p++;
@@ -1274,4 +1554,86 @@ void pf_scan(const struct cls_prefilter *pf, const char *text, size_t len,
 			    !late_ok(pf, p, t, len, starts, n))
 				cand[w] &= ~(1ull << (p % 64));
 		}
+}
+
+/* ---- the starts of one pattern ---- */
+
+static int by_first(const void *a, const void *b)
+{
+	const struct cls_req_lit *x = a, *y = b;
+
+	return (int)(unsigned char)x->s[0] - (int)(unsigned char)y->s[0];
+}
+
+/* Bits set in x: SWAR, as the build has no popcount instruction. */
+static inline unsigned bits_in(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
+void pf_starts_build(struct cls_starts *s, const struct cls_req_lit *lits,
+		     size_t n)
+{
+	struct cls_req_lit *l = xcalloc(n + 1, sizeof(*l));
+	unsigned char ones[8];
+	unsigned r = 0;
+
+	memset(s, 0, sizeof(*s));
+	memcpy(l, lits, n * sizeof(*l));
+	qsort(l, n, sizeof(*l), by_first);
+	s->lit = xcalloc(n + 1, sizeof(*s->lit));
+	s->at = xcalloc(n + 2, sizeof(*s->at));
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)l[i].s[0];
+		size_t len = strlen(l[i].s);
+
+		if (!(s->first[c / 64] >> (c % 64) & 1)) {
+			s->first[c / 64] |= 1ull << (c % 64);
+			s->at[r++] = (uint16_t)i;
+		}
+		for (unsigned b = 0; b < 256; b++) {
+			unsigned h = starts_pair(c, len > 1 ? (unsigned char)l[i].s[1] :
+						 (unsigned char)b);
+
+			s->pair[h / 64] |= 1ull << (h % 64);
+			if (len > 1)
+				break;
+		}
+		memset(ones, 0, sizeof(ones));
+		memset(ones, 0xff, len);
+		memcpy(&s->lit[i].mask, ones, 8);	/* on any byte order */
+		s->lit[i].v = load8((const unsigned char *)l[i].s, len);
+		s->lit[i].len = (uint8_t)len;
+	}
+	s->at[r] = (uint16_t)n;
+	s->n = n;
+	for (unsigned w = 1; w < 4; w++)
+		s->below[w] = (uint16_t)(s->below[w - 1] + bits_in(s->first[w - 1]));
+	free(l);
+}
+
+void pf_starts_release(struct cls_starts *s)
+{
+	free(s->lit);
+	free(s->at);
+	memset(s, 0, sizeof(*s));
+}
+
+bool pf_starts_at(const struct cls_starts *s, const char *t, size_t left)
+{
+	unsigned char c = (unsigned char)t[0];
+	uint64_t w;
+	unsigned r;
+
+	if (!(s->first[c / 64] >> (c % 64) & 1))
+		return false;
+	w = load8((const unsigned char *)t, left);
+	r = s->below[c / 64] + bits_in(s->first[c / 64] & ((1ull << (c % 64)) - 1));
+	for (unsigned i = s->at[r]; i < s->at[r + 1]; i++)
+		if (s->lit[i].len <= left && (w & s->lit[i].mask) == s->lit[i].v)
+			return true;
+	return false;
 }

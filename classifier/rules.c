@@ -315,6 +315,32 @@ static int check_folded(struct rparse *rp, const char *pat, size_t len)
 	return HEED_OK;
 }
 
+/* Where the matches of the pattern can only start at a few word starts,
+ * a copy compiled anchored tries it at each of those alone: most texts
+ * that hold a literal of a pattern do not match it, and finding that out
+ * at one place costs far less than scanning the whole text. */
+static void anchor(struct cls_pattern *pat, const char *p, size_t len,
+		   uint32_t opts)
+{
+	struct cls_req_lit *lits;
+	PCRE2_SIZE off;
+	size_t n;
+	int ec;
+
+	pat->anchored = NULL;
+	pat->starts = NULL;
+	if (!cls_prefixes(p, len, &lits, &n))
+		return;
+	pat->anchored = pcre2_compile((PCRE2_SPTR)p, len, opts | PCRE2_ANCHORED,
+				      &ec, &off, NULL);
+	if (pat->anchored) {
+		pcre2_jit_compile(pat->anchored, PCRE2_JIT_COMPLETE);
+		pat->starts = xcalloc(1, sizeof(*pat->starts));
+		pf_starts_build(pat->starts, lits, n);
+	}
+	cls_literals_free(lits, n);
+}
+
 static int pattern_line(struct rparse *rp, const char *p, const char *end,
 			bool unless)
 {
@@ -358,6 +384,7 @@ static int pattern_line(struct rparse *rp, const char *p, const char *end,
 	}
 	pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	c->pats = xreallocarray(c->pats, c->n_pats + 1, sizeof(*c->pats));
+	anchor(&c->pats[c->n_pats], p, (size_t)(end - p), PCRE_OPTS | ucp);
 	c->pats[c->n_pats].code = code;
 	c->pats[c->n_pats].rule = (uint32_t)(r - c->rules);
 	c->pats[c->n_pats].unless = unless;
@@ -468,6 +495,12 @@ void rules_finish(struct heed_classifier *c)
 		lits = xreallocarray(lits, n + k, sizeof(*lits));
 		ids = xreallocarray(ids, n + k, sizeof(*ids));
 		for (size_t i = 0; i < k; i++) {
+			/* a late set costs a pass over the word starts,
+			 * as much as the anchored tries it would spare */
+			if (l[i].late && pat->starts) {
+				free(l[i].s);
+				continue;
+			}
 			lits[n] = l[i];
 			ids[n++] = (uint32_t)p;
 		}
@@ -486,6 +519,10 @@ void rules_release(struct heed_classifier *c)
 {
 	for (size_t i = 0; i < c->n_pats; i++) {
 		pcre2_code_free(c->pats[i].code);
+		pcre2_code_free(c->pats[i].anchored);
+		if (c->pats[i].starts)
+			pf_starts_release(c->pats[i].starts);
+		free(c->pats[i].starts);
 		free(c->pats[i].src);
 	}
 	for (size_t i = 0; i < c->n_rules; i++) {
@@ -513,13 +550,45 @@ void rules_release(struct heed_classifier *c)
 
 /* ---- running ---- */
 
+/* The first match of pat at or after from, tried at the word starts
+ * where it can start: pcre2_match does the same when scanning, position
+ * by position, so the match is the same. PCRE2_ERROR_NOMATCH when there
+ * is none; any other error (a limit hit at one place) as it comes. */
+static int match_starts(struct heed_classify_ctx *x,
+			const struct cls_pattern *pat, size_t from)
+{
+	const uint32_t *st = x->starts;
+	size_t k = 0;
+	int rc;
+
+	while (k < x->n_starts && st[k] < from)
+		k++;
+	for (; k < x->n_starts; k++) {
+		if (!starts_maybe(pat->starts, x->rt + st[k]) ||
+		    !pf_starts_at(pat->starts, x->rt + st[k], x->rt_len - st[k]))
+			continue;
+		rc = pcre2_match(pat->anchored, (PCRE2_SPTR)x->rt, x->rt_len, st[k],
+				 PCRE2_NO_UTF_CHECK, x->md, x->mctx);
+		if (rc != PCRE2_ERROR_NOMATCH)
+			return rc;
+	}
+	return PCRE2_ERROR_NOMATCH;
+}
+
 static bool match(struct heed_classify_ctx *x, uint32_t p, size_t from,
 		  size_t *s, size_t *e)
 {
-	int rc = pcre2_match(x->c->pats[p].code, (PCRE2_SPTR)x->rt, x->rt_len,
-			     from, PCRE2_NO_UTF_CHECK, x->md, x->mctx);
+	const struct cls_pattern *pat = &x->c->pats[p];
+	int rc = PCRE2_ERROR_NOMATCH;
 	PCRE2_SIZE *ov;
 
+	if (pat->starts && x->anchor)
+		rc = match_starts(x, pat, from);
+	/* a limit hit in one place: the whole scan decides, as it would */
+	if (!pat->starts || !x->anchor ||
+	    (rc < 0 && rc != PCRE2_ERROR_NOMATCH))
+		rc = pcre2_match(pat->code, (PCRE2_SPTR)x->rt, x->rt_len, from,
+				 PCRE2_NO_UTF_CHECK, x->md, x->mctx);
 	if (rc < 0)
 		return false;	/* no match, or a limit hit: no match either */
 	ov = pcre2_get_ovector_pointer(x->md);
@@ -596,16 +665,13 @@ void rules_run(struct heed_classify_ctx *x)
 	x->n_hits = 0;
 	memset(x->cand, 0, x->cand_words * sizeof(*x->cand));
 	memset(x->done, 0, x->done_words * sizeof(*x->done));
+	x->anchor = !(c->flags & HEED_CLASSIFY_NO_PREFILTER);
 	if (c->flags & HEED_CLASSIFY_NO_PREFILTER) {
 		for (size_t p = 0; p < c->n_pats; p++)
 			x->cand[p / 64] |= 1ull << (p % 64);
 	} else {
-		if (x->rt_len / 2 + 1 > x->starts_alloc) {
-			x->starts_alloc = x->rt_len / 2 + 1;
-			x->starts = xreallocarray(x->starts, x->starts_alloc,
-						  sizeof(*x->starts));
-		}
-		pf_scan(c->pf, x->rt, x->rt_len, x->got, x->starts, x->cand);
+		pf_scan(c->pf, x->rt, x->rt_len, x->ascii, x->starts, x->n_starts,
+			x->got, x->cand);
 		for (size_t k = 0; k < c->n_always; k++)
 			x->cand[c->always[k] / 64] |= 1ull << (c->always[k] % 64);
 	}

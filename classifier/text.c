@@ -205,7 +205,7 @@ void text_init_classes(uint8_t *cc)
 
 static void rt_reserve(struct heed_classify_ctx *x, size_t more)
 {
-	size_t need = x->rt_len + more + 1;
+	size_t need = x->rt_len + more + 1 + LEX_PAD;
 
 	if (need <= x->rt_alloc)
 		return;
@@ -293,7 +293,7 @@ static bool fold_append(struct heed_classify_ctx *x, const unsigned char *in,
 	char enc[4];
 	uint32_t c;
 
-	for (size_t i = s; i < e; i++)
+	for (size_t i = s; !x->ascii && i < e; i++)
 		if (in[i] >= 0x80) {
 			ascii = false;
 			break;
@@ -383,10 +383,55 @@ char *cls_fold_string(const char *s, size_t len, size_t *outlen)
 	return out;
 }
 
+/* ---- word starts ---- */
+
+static inline unsigned starts_word(unsigned char b)
+{
+	return ((unsigned)(b - '0') < 10) | ((unsigned)((b | 0x20) - 'a') < 26) |
+	       (b == '_');
+}
+
+static void starts_grow(struct heed_classify_ctx *x, size_t need)
+{
+	x->starts_alloc = x->starts_alloc ? x->starts_alloc : 64;
+	while (x->starts_alloc < need)
+		x->starts_alloc *= 2;
+	x->starts = xreallocarray(x->starts, x->starts_alloc, sizeof(*x->starts));
+}
+
+/* Room for more word starts, and one spare entry. */
+static inline void starts_reserve(struct heed_classify_ctx *x, size_t more)
+{
+	if (x->n_starts + more + 1 > x->starts_alloc)
+		starts_grow(x, x->n_starts + more + 1);
+}
+
+/* The word starts of rt[a, rt_len), folded just now; without a branch
+ * per byte (the spare store lands past the count). */
+static void starts_of(struct heed_classify_ctx *x, size_t a)
+{
+	unsigned prev = a ? starts_word((unsigned char)x->rt[a - 1]) : 0;
+	uint32_t *st;
+	size_t k;
+
+	starts_reserve(x, (x->rt_len - a) / 2 + 1);
+	st = x->starts;
+	k = x->n_starts;
+	for (size_t i = a; i < x->rt_len; i++) {
+		unsigned w = starts_word((unsigned char)x->rt[i]);
+
+		st[k] = (uint32_t)i;
+		k += w & ~prev;
+		prev = w;
+	}
+	x->n_starts = k;
+}
+
 /* ---- tokens ---- */
 
-static struct cls_tok *tok_new(struct heed_classify_ctx *x, size_t a,
-			       size_t b, uint8_t kind)
+/* A token for rt[a, b), input[start, end). */
+static struct cls_tok *tok_add(struct heed_classify_ctx *x, size_t a,
+			       size_t b, uint8_t kind, size_t start, size_t end)
 {
 	struct cls_tok *t;
 
@@ -395,8 +440,8 @@ static struct cls_tok *tok_new(struct heed_classify_ctx *x, size_t a,
 		x->toks = xreallocarray(x->toks, x->toks_alloc, sizeof(*x->toks));
 	}
 	t = &x->toks[x->n_toks++];
-	t->start = x->src[a];
-	t->end = x->src_end[b - 1];
+	t->start = (uint32_t)start;
+	t->end = (uint32_t)end;
 	t->key = (uint32_t)a;
 	t->klen = (uint32_t)(b - a);
 	t->entry = -1;
@@ -406,6 +451,13 @@ static struct cls_tok *tok_new(struct heed_classify_ctx *x, size_t a,
 	t->kind = kind;
 	t->flags = 0;
 	return t;
+}
+
+/* A token for rt[a, b) in a segment that keeps its map. */
+static struct cls_tok *tok_new(struct heed_classify_ctx *x, size_t a,
+			       size_t b, uint8_t kind)
+{
+	return tok_add(x, a, b, kind, x->src[a], x->src_end[b - 1]);
 }
 
 /* Python's str.isupper() on the token's original characters. */
@@ -466,12 +518,12 @@ static void tok_find(struct heed_classify_ctx *x, struct cls_tok *t)
 	const char *k = x->rt + t->key;
 	size_t n = t->klen;
 
-	t->entry = lex_find_info(lx, k, n, &t->info);
+	t->entry = lex_find_pad(lx, k, n, &t->info);
 	if (t->entry < 0 && n > 3 && has_run3(k, n)) {
 		for (unsigned keep = 2; keep >= 1 && t->entry < 0; keep--) {
 			size_t m = squeeze(k, n, x->key, keep);
 
-			t->entry = lex_find_info(lx, x->key, m, &t->info);
+			t->entry = lex_find_pad(lx, x->key, m, &t->info);
 		}
 		if (t->entry >= 0)
 			t->flags |= TF_ELONG;
@@ -550,7 +602,7 @@ static bool is_emoticon(const struct heed_classify_ctx *x, size_t a, size_t b)
 
 	if (b - a < 2 || b - a > CLS_MAX_KEY)
 		return false;
-	lex_find_info(&x->c->lex, x->rt + a, b - a, &info);
+	lex_find_pad(&x->c->lex, x->rt + a, b - a, &info);
 	return info & W_VALENCE;
 }
 
@@ -687,20 +739,29 @@ static bool prefix_ci(const unsigned char *s, size_t n, const char *p)
 	return true;
 }
 
+static bool opens(unsigned char b)
+{
+	return b == '(' || b == '"' || b == '\'' || b == '<' || b == '[';
+}
+
 static enum seg_kind seg_kind(const unsigned char *s, size_t n)
 {
-	size_t lead = 0;
-	const unsigned char *at;
+	size_t lead = 0, colon = n, at = n;
 	uint32_t c;
 
-	while (lead < n && s[lead] && s[lead] < 0x80 && strchr("(\"'<[", s[lead]))
+	/* segments are short: one pass for both, not a call for each */
+	for (size_t i = n; i-- > 0;) {
+		colon = s[i] == ':' ? i : colon;
+		at = s[i] == '@' ? i : at;
+	}
+	while (lead < n && opens(s[lead]))
 		lead++;
 	if (lead < n && ((s[lead] | 0x20) == 'h' || (s[lead] | 0x20) == 'w') &&
 	    (prefix_ci(s + lead, n - lead, "http://") ||
 	     prefix_ci(s + lead, n - lead, "https://") ||
 	     prefix_ci(s + lead, n - lead, "www.")))
 		return SEG_URL;
-	if (n > 3 && memchr(s, ':', n) && memmem(s, n, "://", 3))
+	if (n > 3 && colon < n && memmem(s + colon, n - colon, "://", 3))
 		return SEG_URL;
 	if (n >= 2 && s[0] == '@' && (s[1] == '_' || (s[1] < 0x80 && is_alnum(s[1]))))
 		return SEG_HANDLE;
@@ -713,8 +774,7 @@ static enum seg_kind seg_kind(const unsigned char *s, size_t n)
 				break;
 		}
 	}
-	at = memchr(s, '@', n);
-	if (at && at > s && memchr(at, '.', n - (size_t)(at - s)))
+	if (at < n && at > 0 && memchr(s + at, '.', n - at))
 		return SEG_URL;	/* an e-mail address */
 	return SEG_TEXT;
 }
@@ -824,6 +884,7 @@ static inline struct cls_seg *seg_new(struct heed_classify_ctx *x, size_t s,
 	g = &x->segs[x->n_segs++];
 	g->start = (uint32_t)s;
 	g->end = (uint32_t)e;
+	g->plain = false;
 	return g;
 }
 
@@ -853,6 +914,7 @@ static void segment(struct heed_classify_ctx *x, const unsigned char *in,
 	}
 	g->fold = (uint32_t)a;
 	g->flen = (uint32_t)(x->rt_len - a);
+	starts_of(x, a);
 }
 
 /* Length of an escape sequence starting at in[i] == ESC (CSI, OSC and
@@ -884,7 +946,8 @@ static size_t escape_len(const unsigned char *in, size_t i, size_t len)
 
 /* A segment of ASCII letters and digits only (seen: the CC_* of its
  * bytes, or'ed): what segment() makes of it, one word whose folded form is
- * its bytes in lower case, without the general path's tests. */
+ * its bytes in lower case, without the general path's tests, nor a map
+ * kept byte by byte. */
 static void plain_word(struct heed_classify_ctx *x, const unsigned char *in,
 		       size_t s, size_t e, unsigned seen)
 {
@@ -892,28 +955,26 @@ static void plain_word(struct heed_classify_ctx *x, const unsigned char *in,
 	size_t a = x->rt_len, n = e - s;
 	struct cls_tok *t;
 	char *rt;
-	uint32_t *src, *src_end;
 	unsigned letters = 0;
 
 	rt_reserve(x, n);
 	rt = x->rt + a;
-	src = x->src + a;
-	src_end = x->src_end + a;
 	/* digits already have the 0x20 bit: '|' lowers letters only */
 	for (size_t i = 0; i < n; i++) {
 		rt[i] = (char)(in[s + i] | 0x20);
 		letters += in[s + i] >= 'A';
-		src[i] = (uint32_t)(s + i);
-		src_end[i] = (uint32_t)(s + i + 1);
 	}
 	x->rt_len += n;
 	x->rt[x->rt_len] = '\0';
 	x->n_letters += letters;
 	x->n_script[SCRIPT_LATIN] += letters;
 	g->kind = SEG_TEXT;
+	g->plain = true;
 	g->fold = (uint32_t)a;
 	g->flen = (uint32_t)n;
-	t = tok_new(x, a, x->rt_len, TK_WORD);
+	starts_reserve(x, 1);
+	x->starts[x->n_starts++] = (uint32_t)a;	/* after a space, or first */
+	t = tok_add(x, a, x->rt_len, TK_WORD, s, e);
 	if (n > CLS_MAX_KEY)
 		return;	/* as tok_lookup: no entry, no flags */
 	tok_find(x, t);
@@ -974,12 +1035,13 @@ void text_scan(struct heed_classify_ctx *x, const char *text, size_t len)
 	bool in_seg = false;
 
 	x->rt_len = 0;
-	x->n_segs = x->n_toks = 0;
+	x->n_segs = x->n_toks = x->n_starts = 0;
 	x->n_urls = x->n_handles = x->n_hashtags = x->n_letters = 0;
 	memset(x->n_script, 0, sizeof(x->n_script));
 	rt_reserve(x, len + 16);
 	x->rt[0] = '\0';
-	if (plain_ascii(in, len)) {
+	x->ascii = plain_ascii(in, len);
+	if (x->ascii) {
 		scan_ascii(x, in, len);
 		return;
 	}
@@ -1018,9 +1080,36 @@ void text_scan(struct heed_classify_ctx *x, const char *text, size_t len)
 		segment(x, in, s, len);
 }
 
+/* Where rt[i] came from in the input: [*from, *to). */
+static void map_at(const struct heed_classify_ctx *x, size_t i, size_t *from,
+		   size_t *to)
+{
+	size_t lo = 0, hi = x->n_segs;
+
+	/* the last segment folded at or before i */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (x->segs[mid].fold <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (lo < x->n_segs && x->segs[lo].plain && x->segs[lo].fold <= i &&
+	    i < x->segs[lo].fold + x->segs[lo].flen) {
+		*from = x->segs[lo].start + (i - x->segs[lo].fold);
+		*to = *from + 1;
+		return;
+	}
+	*from = x->src[i];
+	*to = x->src_end[i];
+}
+
 void text_span(const struct heed_classify_ctx *x, size_t a, size_t b,
 	       size_t *start, size_t *end)
 {
+	size_t ignore;
+
 	if (!x->rt_len) {
 		*start = *end = 0;
 		return;
@@ -1031,8 +1120,8 @@ void text_span(const struct heed_classify_ctx *x, size_t a, size_t b,
 		b = a + 1;
 	if (b > x->rt_len)
 		b = x->rt_len;
-	*start = x->src[a];
-	*end = x->src_end[b - 1];
+	map_at(x, a, start, &ignore);
+	map_at(x, b - 1, &ignore, end);
 	if (*end < *start)
 		*end = *start;
 }

@@ -521,26 +521,24 @@ double vader_score(struct heed_classify_ctx *x, size_t n_extra)
 	double *sent = x->sent, sum = 0, pos = 0, neg = 0, amp, total;
 	size_t upper = 0, neu = 0, n = x->n_toks, pa, pb, ps, pe;
 
-	for (size_t i = 0; i < n; i++) {
-		struct cls_tok *t = &x->toks[i];
-
-		upper += (t->flags & TF_UPPER) != 0;
-		t->idioms = 0;
-		if (!(t->info & W_IDIOM))
-			continue;
-		for (size_t k = 0; k < x->c->n_idioms; k++) {
-			const struct cls_idiom *d = &x->c->idioms[k];
-
-			if (seq(&v, (long)i, d->w, idiom_len(d)))
-				t->idioms |= (uint16_t)(1u << k);
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		upper += (x->toks[i].flags & TF_UPPER) != 0;
 	v.cap_diff = upper > 0 && upper < n;
+	/* one pass: what a word's valence depends on is known by then,
+	 * idioms included (those starting here or before) */
 	for (size_t i = 0; i < n; i++) {
 		struct cls_tok *t = &x->toks[i];
 		unsigned k = 0;
 		int32_t e = t->entry;
 
+		t->idioms = 0;
+		/* "the" and "to" begin idioms: most tries end at once */
+		for (size_t m = 0; (t->info & W_IDIOM) && m < x->c->n_idioms; m++) {
+			const struct cls_idiom *d = &x->c->idioms[m];
+
+			if (d->w[0] == e && seq(&v, (long)i, d->w, idiom_len(d)))
+				t->idioms |= (uint16_t)(1u << m);
+		}
 		sent[i] = 0;
 		if (t->flags & TF_SKIP)
 			continue;
@@ -559,22 +557,22 @@ double vader_score(struct heed_classify_ctx *x, size_t n_extra)
 			sent[i] = valence_of(&v, i);
 	}
 	but_check(&v, sent);
-	for (size_t i = 0; i < n + n_extra; i++)
-		sum += sent[i];
-	amp = punct_emphasis(x, &pa, &pb);
-	if (sum != 0 && amp > 0) {
-		text_span(x, pa, pb, &ps, &pe);
-		reason_add(x, HEED_R_PUNCT, HEED_TARGET_SENTIMENT, ps, pe, "!?",
-			   "'!' and '?' emphasis", sum > 0 ? amp : -amp);
-		sum += sum > 0 ? amp : -amp;
-	}
+	/* every sum adds the items in their order: the floats depend on it */
 	for (size_t i = 0; i < n + n_extra; i++) {
+		sum += sent[i];
 		if (sent[i] > 0)
 			pos += sent[i] + 1;
 		else if (sent[i] < 0)
 			neg += sent[i] - 1;
 		else if (i < n)
 			neu++;
+	}
+	amp = punct_emphasis(x, &pa, &pb);
+	if (sum != 0 && amp > 0) {
+		text_span(x, pa, pb, &ps, &pe);
+		reason_add(x, HEED_R_PUNCT, HEED_TARGET_SENTIMENT, ps, pe, "!?",
+			   "'!' and '?' emphasis", sum > 0 ? amp : -amp);
+		sum += sum > 0 ? amp : -amp;
 	}
 	if (pos > fabs(neg))
 		pos += amp;

@@ -1,8 +1,9 @@
 /* fuzz_rules.c: libFuzzer target over the rule file parser and the
  * prefilter. The input is a rule file, optionally followed by a line
  * "===" and a mention. The file parses or fails with "name:line: ...";
- * when it parses, the mention gets the same rule hits with the prefilter
- * as without it (the literals it proves are in every match). */
+ * when it parses, the mention gets the same rule hits, at the same places,
+ * with the prefilter and the anchored tries at word starts as without them
+ * (the literals they prove are in every match). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (heed_classify(xb, &in, &vb) || vb->topics != topics ||
 	    vb->urgency != urgency || xa->n_hits != xb->n_hits)
 		abort();
+	/* the same first match of each rule, and the same sarcasm flips */
+	for (size_t i = 0; i < xa->n_hits; i++)
+		if (xa->hits[i].rule != xb->hits[i].rule ||
+		    xa->hits[i].start != xb->hits[i].start ||
+		    xa->hits[i].end != xb->hits[i].end)
+			abort();
+	for (size_t i = 0; i < xa->n_toks; i++)
+		if ((xa->toks[i].flags ^ xb->toks[i].flags) & TF_FLIP)
+			abort();
 	heed_classify_ctx_free(xa);
 	heed_classify_ctx_free(xb);
 	heed_classifier_free(a);

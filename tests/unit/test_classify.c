@@ -282,6 +282,52 @@ static void prefilter_proves_literals(void **state)
 	assert_true(lits_are("^\\s*hello", "[^hello]"));
 }
 
+/* The literals every match of pattern starts with, sorted, "-" for none. */
+static bool starts_are(const char *pattern, const char *want)
+{
+	struct cls_req_lit *l;
+	char buf[512] = "";
+	size_t n, len = 0;
+	bool ok = cls_prefixes(pattern, strlen(pattern), &l, &n);
+
+	if (!ok)
+		return !strcmp(want, "-");
+	qsort(l, n, sizeof(*l), by_lit);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+					i ? " " : "", l[i].s);
+	cls_literals_free(l, n);
+	if (strcmp(buf, want))
+		print_message("%s: got %s, want %s\n", pattern, buf, want);
+	return !strcmp(buf, want);
+}
+
+static void prefilter_proves_starts(void **state)
+{
+	(void)state;
+	assert_true(starts_are("\\boutage\\b", "outage"));
+	assert_true(starts_are("\\b(?:is|are)\\s+down", "are down is down"));
+	/* a shorter literal covers the longer ones it begins */
+	assert_true(starts_are("\\b(?:is|is not)\\b", "is"));
+	assert_true(starts_are("\\b(?:the )?foo", "foo the foo"));
+	assert_true(starts_are("\\b(?:a|b)c*d", "ac ad bc bd"));
+	assert_true(starts_are("\\bwaiting+", "waiting"));
+	assert_true(starts_are("\\b(?:foo|b\\w+)", "b foo"));
+	assert_true(starts_are("\\b(?:x|)y", "xy y"));
+	assert_true(starts_are("\\bab(?=c)d", "abd"));
+	assert_true(starts_are("\\b(?<!no )refund", "refund"));
+	assert_true(starts_are("^hello", "hello"));
+	assert_true(starts_are("\\bcancellation", "cancella"));
+	/* not where a word starts, or not known */
+	assert_true(starts_are("outage", "-"));
+	assert_true(starts_are("\\boutage|bar", "-"));
+	assert_true(starts_are("\\b\\d+th", "-"));
+	assert_true(starts_are("\\b(?:foo)?\\w", "-"));
+	assert_true(starts_are("\\b\\?", "-"));
+	assert_true(starts_are("(?i)\\bx", "-"));
+	assert_true(starts_are("\\b(*COMMIT)x", "-"));
+}
+
 /* Whatever the prefilter proves, a pattern never matches without it: the
  * same verdicts with and without, on texts that exercise each rule. */
 static void prefilter_never_hides_a_match(void **state)
@@ -725,6 +771,7 @@ int main(void)
 		cmocka_unit_test(rule_errors_name_file_and_line),
 		cmocka_unit_test(later_files_replace_and_disable),
 		cmocka_unit_test(prefilter_proves_literals),
+		cmocka_unit_test(prefilter_proves_starts),
 		cmocka_unit_test(prefilter_never_hides_a_match),
 		cmocka_unit_test(text_reader_tokens),
 		cmocka_unit_test(hostile_input_never_breaks),
