@@ -13,9 +13,9 @@
  *
  *   queue_bench HEED_BIN [SECONDS]
  *
- * On stderr, beside each figure: the agents' backends' CPU per cycle, WAL
- * flushes per cycle and how idle the machine was (what other work on a
- * noisy machine disturbs least). QUEUE_BENCH_PROFILE=N runs only the
+ * On stderr, beside each figure: the agents' backends' CPU per cycle (what
+ * other work on a noisy machine disturbs least), the WAL written per cycle
+ * (flushes, bytes, full-page images) and how idle the machine was. QUEUE_BENCH_PROFILE=N runs only the
  * cycle with N agents (default 4) after the fill, for perf or auto_explain.
  *
  * The SQL here is fixture and baseline only; heed's queue SQL lives in
