@@ -199,8 +199,11 @@ struct cls_pf_lit {
  * are ruled out by a few tests. The others, found anywhere, by their
  * first byte. */
 struct cls_prefilter {
-	uint64_t *bits[PF_PREFIX + 1];
-	uint8_t shift[PF_PREFIX + 1];	/* 64 - log2 of the table's bits */
+	/* one bit table for all lengths, each hashed with its own
+	 * multiplier: a probe needs no per-length base or size */
+	uint64_t *bits;
+	uint64_t mul[PF_PREFIX + 1];
+	unsigned shift;			/* 64 - log2 of the table's bits */
 	unsigned lens;			/* lengths present, a bitset */
 	uint16_t any_first[256];	/* lengths of the others, by first byte */
 	size_t n_any;

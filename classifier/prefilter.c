@@ -1190,9 +1190,10 @@ bool cls_prefixes(const char *pattern, size_t len, struct cls_req_lit **lits,
 
 /* Values are the literal's bytes as a 64-bit load sees them, so the scan
  * compares without copying; masks keep the first k bytes on any byte
- * order. bits[PF_PREFIX] holds the first four bytes of every literal of
- * more than 4 bytes, apart from bits[4], so that a word start that merely
- * begins a longer literal is not looked up as one of 4 bytes. */
+ * order. Length PF_PREFIX (its own multiplier) holds the first four
+ * bytes of every literal of more than 4 bytes, apart from length 4, so
+ * that a word start that merely begins a longer literal is not looked up
+ * as one of 4 bytes. */
 
 static inline uint64_t load8(const unsigned char *t, size_t left)
 {
@@ -1205,17 +1206,18 @@ static inline uint64_t load8(const unsigned char *t, size_t left)
 	return w;
 }
 
-static inline uint32_t bit_hash(uint64_t v, unsigned shift)
+static inline uint32_t bit_hash(const struct cls_prefilter *pf, unsigned k,
+				uint64_t v)
 {
-	return (uint32_t)((v * 0x9e3779b97f4a7c15ull) >> shift);
+	return (uint32_t)((v * pf->mul[k]) >> pf->shift);
 }
 
 static inline bool has_bit(const struct cls_prefilter *pf, unsigned k,
 			   uint64_t v)
 {
-	uint32_t h = bit_hash(v, pf->shift[k]);
+	uint32_t h = bit_hash(pf, k, v);
 
-	return pf->bits[k][h / 64] >> (h % 64) & 1;
+	return pf->bits[h / 64] >> (h % 64) & 1;
 }
 
 static size_t slot_hash(uint64_t v, unsigned len, bool start, size_t mask)
@@ -1226,8 +1228,7 @@ static size_t slot_hash(uint64_t v, unsigned len, bool start, size_t mask)
 
 void pf_release(struct cls_prefilter *pf)
 {
-	for (unsigned k = 0; k <= PF_PREFIX; k++)
-		free(pf->bits[k]);
+	free(pf->bits);
 	free(pf->lit);
 	free(pf->pats);
 	free(pf->slot);
@@ -1263,9 +1264,9 @@ static uint32_t lit_of(struct cls_prefilter *pf, uint64_t v, unsigned len,
 
 static void set_bit(struct cls_prefilter *pf, unsigned k, uint64_t v)
 {
-	uint32_t h = bit_hash(v, pf->shift[k]);
+	uint32_t h = bit_hash(pf, k, v);
 
-	pf->bits[k][h / 64] |= 1ull << (h % 64);
+	pf->bits[h / 64] |= 1ull << (h % 64);
 }
 
 /* The literals again, for confirm: each in one slot with all it needs,
@@ -1305,7 +1306,8 @@ static void found_build(struct cls_prefilter *pf)
 void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 	      const uint32_t *ids, size_t n, size_t n_pats)
 {
-	size_t nslots = 64, count[PF_PREFIX + 1] = { 0 };
+	size_t nslots = 64, count = 0;
+	unsigned lg = 6;	/* one word of zeros when none */
 
 	memset(pf, 0, sizeof(*pf));
 	for (unsigned k = 1; k <= PF_MAXLEN; k++) {
@@ -1365,9 +1367,9 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 			pf->n_any++;
 			continue;
 		}
-		count[lit->len]++;
+		count++;
 		if (lit->len > 4)
-			count[PF_PREFIX]++;	/* its first four bytes */
+			count++;	/* its first four bytes */
 		pf->lens |= 1u << lit->len;
 	}
 	pf->late_first = xcalloc(pf->late_at[n_pats + 1] + 1, sizeof(*pf->late_first));
@@ -1389,14 +1391,13 @@ void pf_build(struct cls_prefilter *pf, const struct cls_req_lit *lits,
 		}
 		pf->any_byte[pf->n_any_bytes++] = (uint8_t)b;
 	}
-	for (unsigned k = 1; k <= PF_PREFIX; k++) {
-		unsigned lg = 6;	/* one word of zeros when none */
-
-		while (count[k] && lg < 18 && (1ull << lg) < count[k] * 32)
-			lg++;
-		pf->bits[k] = xcalloc((1ull << lg) / 64, sizeof(uint64_t));
-		pf->shift[k] = (uint8_t)(64 - lg);
-	}
+	/* 32 bits per value, as many as nine tables of at most 2^18 had */
+	while (count && lg < 21 && (1ull << lg) < count * 32)
+		lg++;
+	pf->bits = xcalloc((1ull << lg) / 64, sizeof(uint64_t));
+	pf->shift = 64 - lg;
+	for (unsigned k = 0; k <= PF_PREFIX; k++)	/* odd, and apart */
+		pf->mul[k] = 0x9e3779b97f4a7c15ull + 0x5851f42d4c957f2eull * k;
 	for (size_t l = 0; l < pf->n; l++) {
 		const struct cls_pf_lit *lit = &pf->lit[l];
 
@@ -1444,9 +1445,11 @@ static void probe_start(const struct cls_prefilter *pf, const unsigned char *t,
 
 	/* the lengths no literal has are left out: the same for every start,
 	 * so those branches are always foreseen */
+#pragma GCC unroll 4
 	for (unsigned k = 1; k <= 4; k++)
 		if (pf->lens >> k & 1)
 			hit |= (unsigned)has_bit(pf, k, w & pf->lenmask[k]) << k;
+#pragma GCC unroll 4
 	for (unsigned k = 5; k <= PF_MAXLEN; k++)
 		if (pf->lens >> k & 1)
 			hit |= ((unsigned)has_bit(pf, k, w & pf->lenmask[k]) & pre) << k;

@@ -519,6 +519,10 @@ static void tok_find(struct heed_classify_ctx *x, struct cls_tok *t)
 	size_t n = t->klen;
 
 	t->entry = lex_find_pad(lx, k, n, &t->info);
+	/* vader_score reads a rated word's valence and key long after this:
+	 * the entries do not fit the cache, so fetch its line now */
+	if (t->info & W_VALENCE)
+		__builtin_prefetch(&lx->e[t->entry].valence);
 	if (t->entry < 0 && n > 3 && has_run3(k, n)) {
 		for (unsigned keep = 2; keep >= 1 && t->entry < 0; keep--) {
 			size_t m = squeeze(k, n, x->key, keep);
