@@ -488,7 +488,8 @@ static int wakes_before_sentinel(PGconn *c, PGconn *other)
 
 /* A reply wakes the responder when the outbox had nothing due, and only
  * then: with a reply due already, the responder is busy and takes the new
- * one in its next pass (0009). */
+ * one in its next pass (0009). An automatic acknowledgement wakes it each
+ * time one is queued (0011). */
 static void a_reply_wakes_an_idle_responder(void **state)
 {
 	struct qf q;
@@ -499,7 +500,7 @@ static void a_reply_wakes_an_idle_responder(void **state)
 	(void)state;
 
 	qf_init(&q, "wake", 1);
-	qf_cases(&q, 3, "mastodon");
+	qf_cases(&q, 4, "mastodon");
 	a = qf_open(&q, q.agent[0]);
 	c = ht_pg_connect(q.ci);
 	listener = ht_pg_connect(q.ci);
@@ -521,6 +522,19 @@ static void a_reply_wakes_an_idle_responder(void **state)
 	must(heed_queue_reply(a, cid, "Sorry, we are on it.", NULL, NULL, HEED_QUEUE_RESOLVE,
 			      NULL, &err), &err, "reply");
 	assert_int_equal(wakes_before_sentinel(listener, c), 1);
+	/* an automatic acknowledgement wakes it each time one is queued
+	 * (c is the owner, so it may act as the responder) */
+	long open_case = ht_pg_count(c, "SELECT id FROM cases WHERE state IN ('new', 'open')", NULL);
+	assert_true(open_case > 0);
+	ht_pg_exec(c, "SELECT heed_auto_ack_queue($1, 'We saw this and are on it.', NULL)",
+		   ht_num(open_case), NULL);
+	assert_int_equal(wakes_before_sentinel(listener, c), 1);
+	/* the case has its acknowledgement: none again, and no wake-up */
+	ht_pg_exec(c, "SELECT heed_auto_ack_queue($1, 'We saw this and are on it.', NULL)",
+		   ht_num(open_case), NULL);
+	assert_int_equal(wakes_before_sentinel(listener, c), 0);
+	assert_int_equal(ht_pg_count(c, "SELECT count(*) FROM replies WHERE case_id = $1"
+				     " AND kind = 'auto_ack'", ht_num(open_case), NULL), 1);
 	PQfinish(listener);
 	PQfinish(c);
 	heed_db_free(a);
