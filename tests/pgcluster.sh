@@ -16,7 +16,11 @@
 # As root, the server runs as the 'postgres' user (or 'nobody'), since
 # initdb refuses to run as root. Local connections use trust auth: the socket
 # directory is private (mode 0700), so only its owner (and root) can reach it.
-# HEED_PG_FSYNC=on keeps fsync on (benchmarks); tests run with it off.
+# HEED_PG_FSYNC=on makes a benchmark server: fsync on, and the memory and
+# checkpoint settings of the queue study's baseline (shared/reference/
+# postgres-queues.md 3.1), so that no checkpoint falls inside a timed run.
+# Tests run with fsync off. HEED_PG_SETTINGS adds postgresql.conf lines (for
+# profiling, e.g. shared_preload_libraries = 'pg_stat_statements').
 set -eu
 
 die() { echo "pgcluster: $*" >&2; exit 1; }
@@ -75,8 +79,12 @@ start() { # start DIR
 		as_owner "$BIN/initdb" -D "$dir/data" -U postgres -E UTF8 \
 			--locale=C.UTF-8 --auth-local=trust --auth-host=reject \
 			>"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
-		fsync=off
-		[ "${HEED_PG_FSYNC:-off}" = on ] && fsync=on
+		fsync=off buffers=128MB tuning=
+		if [ "${HEED_PG_FSYNC:-off}" = on ]; then
+			fsync=on buffers=512MB
+			tuning="max_wal_size = 4GB
+checkpoint_timeout = 30min"
+		fi
 		cat >>"$dir/data/postgresql.conf" <<-CONF
 		listen_addresses = ''
 		unix_socket_directories = '$sock'
@@ -84,9 +92,11 @@ start() { # start DIR
 		port = $PORT
 		fsync = $fsync
 		max_connections = 120
-		shared_buffers = 128MB
+		shared_buffers = $buffers
 		log_min_messages = warning
 		log_line_prefix = '%m [%p] %u@%d '
+		$tuning
+		${HEED_PG_SETTINGS:-}
 		CONF
 	fi
 	as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
