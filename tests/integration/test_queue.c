@@ -486,6 +486,58 @@ static int wakes_before_sentinel(PGconn *c, PGconn *other)
 	}
 }
 
+/* An idempotency key is 8 to 100 characters, each a letter, a digit or one
+ * of . _ : ~ - (0012 checks length and alphabet apart): the bounds pass,
+ * one past them and any other character are refused before anything is
+ * written. */
+static void reply_keys_are_checked(void **state)
+{
+	struct qf q;
+	struct heed_db *a;
+	struct heed_err err;
+	int64_t cid, rid;
+	char k100[101], k101[102];
+	PGconn *c;
+	static const char *const bad[] = {
+		"heed-12",		/* 7 */
+		"heed-key with space",
+		"heed-k\xc3\xa9y-accent",	/* é: a letter, but not ASCII */
+		"heed-key/slash",
+		"heed-key\nnewline",
+	};
+	(void)state;
+
+	memset(k100, 'k', 100);
+	k100[100] = '\0';
+	memset(k101, 'k', 101);
+	k101[101] = '\0';
+	qf_init(&q, "keys", 1);
+	qf_cases(&q, 3, "mastodon");
+	a = qf_open(&q, q.agent[0]);
+	c = ht_pg_connect(q.ci);
+	heed_err_clear(&err);
+	must(heed_queue_next(a, 300000, &cid, &err), &err, "next");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(heed_queue_reply(a, cid, "Sorry, we are on it.", NULL, bad[i], 0,
+						  NULL, &err), HEED_EINVAL);
+		assert_non_null(strstr(err.msg, "bad idempotency key"));
+		heed_err_clear(&err);
+	}
+	assert_int_equal(heed_queue_reply(a, cid, "Sorry, we are on it.", NULL, k101, 0, NULL,
+					  &err), HEED_EINVAL);
+	heed_err_clear(&err);
+	assert_int_equal(ht_pg_count(c, "SELECT count(*) FROM replies", NULL), 0);
+	must(heed_queue_reply(a, cid, "Sorry, we are on it.", NULL, "a.b_c:d~", 0, &rid, &err),
+	     &err, "8 characters");
+	must(heed_queue_next(a, 300000, &cid, &err), &err, "next");
+	must(heed_queue_reply(a, cid, "Sorry, we are on it.", NULL, k100, 0, &rid, &err), &err,
+	     "100 characters");
+	assert_int_equal(ht_pg_count(c, "SELECT count(*) FROM replies", NULL), 2);
+	PQfinish(c);
+	heed_db_free(a);
+	qf_release(&q);
+}
+
 /* A reply wakes the responder when the outbox had nothing due, and only
  * then: with a reply due already, the responder is busy and takes the new
  * one in its next pass (0009). An automatic acknowledgement wakes it each
@@ -760,6 +812,7 @@ int main(void)
 		cmocka_unit_test_setup(each_role_is_refused_by_the_database, setup),
 		cmocka_unit_test_setup(no_function_takes_the_acting_agent, setup),
 		cmocka_unit_test_setup(replies_are_queued_once_per_key, setup),
+		cmocka_unit_test_setup(reply_keys_are_checked, setup),
 		cmocka_unit_test_setup(a_reply_wakes_an_idle_responder, setup),
 		cmocka_unit_test_setup(platforms_that_heed_cannot_post_to, setup),
 		cmocka_unit_test_setup(resolve_reopen_snooze_note_tag_assign, setup),
