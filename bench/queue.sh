@@ -6,6 +6,7 @@
 #   bench queue_cycles_{1,4,16}: N cycles/s vs bare_claim M cycles/s, ratio X
 #   bench claim_p99_4: N ms
 # Goals: >= 2,000 cycles/s at 4 agents, claim p99 <= 5 ms, list <= 50 ms.
+# Each cycle figure is the median of three runs (stderr lists them all).
 # BENCH_SECONDS sets the length of each run (default 4).
 set -eu
 build=${HEED_BUILD:-build}
