@@ -68,8 +68,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# Migrations are compiled into the binary (see mk/embed-schema.sh).
-$(GEN_SCHEMA): $(SCHEMA) mk/embed-schema.sh
+# Migrations are compiled into the binary (see mk/embed-schema.sh). The list
+# file changes when a migration is added, renamed or removed, which the
+# files' own times cannot show.
+SCHEMA_LIST := $(BUILD)/gen/schema.list
+$(shell mkdir -p $(BUILD)/gen; echo '$(SCHEMA)' | cmp -s - $(SCHEMA_LIST) || \
+	echo '$(SCHEMA)' > $(SCHEMA_LIST))
+$(GEN_SCHEMA): $(SCHEMA) $(SCHEMA_LIST) mk/embed-schema.sh
 	@mkdir -p $(dir $@)
 	sh mk/embed-schema.sh $@ $(SCHEMA)
 
