@@ -538,6 +538,57 @@ static void reply_keys_are_checked(void **state)
 	qf_release(&q);
 }
 
+/* Taking or renewing a claim commits without waiting for the disk (0013):
+ * synchronous_commit is off inside its transaction, and on again after it,
+ * so the reply that follows on the same session waits for the disk. */
+static void claims_commit_without_waiting(void **state)
+{
+	struct qf q;
+	struct heed_db *a;
+	struct heed_err err;
+	int64_t cid;
+	PGconn *ac;
+	static const char *const sync_off =
+		"SELECT (current_setting('synchronous_commit') = 'off')::int";
+	static const char *const claims[] = {
+		"SELECT heed_claim_next('5 minutes')",
+		"SELECT heed_claim($1, false, '5 minutes')",
+		"SELECT heed_renew($1, '5 minutes')",
+	};
+	(void)state;
+
+	qf_init(&q, "lease", 1);
+	qf_cases(&q, 2, "mastodon");
+	a = qf_open(&q, q.agent[0]);
+	ac = heed_db_conn(a);
+	assert_int_equal(ht_pg_count(ac, sync_off, NULL), 0);
+	for (size_t i = 0; i < sizeof(claims) / sizeof(claims[0]); i++) {
+		long open_case = ht_pg_count(ac, "SELECT coalesce((SELECT id FROM cases"
+					     " WHERE claimed_by = session_user LIMIT 1),"
+					     " (SELECT min(id) FROM cases))", NULL);
+
+		ht_pg_exec(ac, "BEGIN", NULL);
+		if (i == 0)
+			ht_pg_exec(ac, claims[i], NULL);
+		else
+			ht_pg_exec(ac, claims[i], ht_num(open_case), NULL);
+		assert_int_equal(ht_pg_count(ac, sync_off, NULL), 1);
+		ht_pg_exec(ac, "COMMIT", NULL);
+		assert_int_equal(ht_pg_count(ac, sync_off, NULL), 0);
+	}
+	/* a failed claim leaves the session as it was, too */
+	assert_string_equal(ht_pg_try(ac, "SELECT heed_claim_next('1 year')"), "22023");
+	assert_int_equal(ht_pg_count(ac, sync_off, NULL), 0);
+	/* the cycle through the library: the reply's session is synchronous */
+	heed_err_clear(&err);
+	must(heed_queue_next(a, 300000, &cid, &err), &err, "next");
+	assert_int_equal(ht_pg_count(ac, sync_off, NULL), 0);
+	must(heed_queue_reply(a, cid, "Sorry, we are on it.", NULL, NULL, HEED_QUEUE_RESOLVE,
+			      NULL, &err), &err, "reply");
+	heed_db_free(a);
+	qf_release(&q);
+}
+
 /* A reply wakes the responder when the outbox had nothing due, and only
  * then: with a reply due already, the responder is busy and takes the new
  * one in its next pass (0009). An automatic acknowledgement wakes it each
@@ -813,6 +864,7 @@ int main(void)
 		cmocka_unit_test_setup(no_function_takes_the_acting_agent, setup),
 		cmocka_unit_test_setup(replies_are_queued_once_per_key, setup),
 		cmocka_unit_test_setup(reply_keys_are_checked, setup),
+		cmocka_unit_test_setup(claims_commit_without_waiting, setup),
 		cmocka_unit_test_setup(a_reply_wakes_an_idle_responder, setup),
 		cmocka_unit_test_setup(platforms_that_heed_cannot_post_to, setup),
 		cmocka_unit_test_setup(resolve_reopen_snooze_note_tag_assign, setup),
