@@ -9,6 +9,7 @@
 # node; it is installed under $HEED_BUILD/bench/node. The corpora are the
 # human-rated ones of ../shared/data/sentiment (override: SENTIMENT_DIR).
 # Goals: >= 500,000 mentions/s, >= 100x vaderjs, r >= vaderjs everywhere.
+# Each rate is the median of three runs (both programs list theirs on stderr).
 # CLASSIFY_N (default 1000000), VADERJS_N (100000) and CLASSIFY_RSS_N
 # (10000000) set the counts.
 set -eu
