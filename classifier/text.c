@@ -203,18 +203,24 @@ void text_init_classes(uint8_t *cc)
 
 /* ---- the folded text and its map ---- */
 
-static void rt_reserve(struct heed_classify_ctx *x, size_t more)
+static void rt_grow(struct heed_classify_ctx *x, size_t need)
 {
-	size_t need = x->rt_len + more + 1 + LEX_PAD;
-
-	if (need <= x->rt_alloc)
-		return;
 	x->rt_alloc = x->rt_alloc ? x->rt_alloc : 256;
 	while (x->rt_alloc < need)
 		x->rt_alloc *= 2;
 	x->rt = xrealloc(x->rt, x->rt_alloc);
 	x->src = xreallocarray(x->src, x->rt_alloc, sizeof(*x->src));
 	x->src_end = xreallocarray(x->src_end, x->rt_alloc, sizeof(*x->src_end));
+}
+
+/* Room for more bytes, the NUL and LEX_PAD after them. Inline, as it is
+ * asked for a few times per word and rarely has to grow. */
+static inline void rt_reserve(struct heed_classify_ctx *x, size_t more)
+{
+	size_t need = x->rt_len + more + 1 + LEX_PAD;
+
+	if (__builtin_expect(need > x->rt_alloc, 0))
+		rt_grow(x, need);
 }
 
 static void rt_put(struct heed_classify_ctx *x, const char *s, size_t n,
