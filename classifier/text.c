@@ -516,8 +516,25 @@ static bool has_run3(const char *s, size_t n)
 	return false;
 }
 
-/* Find the word's entry (klen <= CLS_MAX_KEY), elongated forms too
- * ("goooood" -> "good"). */
+/* The entry of an elongated word k (n bytes), squeezed ("goooood" ->
+ * "good"). Out of line: rare, and its loops would cost every lookup
+ * saved registers. */
+static __attribute__((noinline)) void
+find_elongated(struct heed_classify_ctx *x, struct cls_tok *t, const char *k,
+	       size_t n)
+{
+	const struct cls_lexicon *lx = &x->c->lex;
+
+	for (unsigned keep = 2; keep >= 1 && t->entry < 0; keep--) {
+		size_t m = squeeze(k, n, x->key, keep);
+
+		t->entry = lex_find_pad(lx, x->key, m, &t->info);
+	}
+	if (t->entry >= 0)
+		t->flags |= TF_ELONG;
+}
+
+/* Find the word's entry (klen <= CLS_MAX_KEY), elongated forms too. */
 static void tok_find(struct heed_classify_ctx *x, struct cls_tok *t)
 {
 	const struct cls_lexicon *lx = &x->c->lex;
@@ -529,15 +546,8 @@ static void tok_find(struct heed_classify_ctx *x, struct cls_tok *t)
 	 * the entries do not fit the cache, so fetch its line now */
 	if (t->info & W_VALENCE)
 		__builtin_prefetch(&lx->e[t->entry].valence);
-	if (t->entry < 0 && n > 3 && has_run3(k, n)) {
-		for (unsigned keep = 2; keep >= 1 && t->entry < 0; keep--) {
-			size_t m = squeeze(k, n, x->key, keep);
-
-			t->entry = lex_find_pad(lx, x->key, m, &t->info);
-		}
-		if (t->entry >= 0)
-			t->flags |= TF_ELONG;
-	}
+	if (t->entry < 0 && n > 3 && has_run3(k, n))
+		find_elongated(x, t, k, n);
 }
 
 /* Look the word up and set its flags from its text. */
