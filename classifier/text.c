@@ -435,16 +435,22 @@ static void starts_of(struct heed_classify_ctx *x, size_t a)
 
 /* ---- tokens ---- */
 
-/* A token for rt[a, b), input[start, end). */
-static struct cls_tok *tok_add(struct heed_classify_ctx *x, size_t a,
-			       size_t b, uint8_t kind, size_t start, size_t end)
+static void toks_grow(struct heed_classify_ctx *x)
+{
+	x->toks_alloc = x->toks_alloc ? x->toks_alloc * 2 : 64;
+	x->toks = xreallocarray(x->toks, x->toks_alloc, sizeof(*x->toks));
+}
+
+/* A token for rt[a, b), input[start, end). Inline, with its growth out
+ * of line: once per token, from several places. */
+static inline struct cls_tok *tok_add(struct heed_classify_ctx *x, size_t a,
+				      size_t b, uint8_t kind, size_t start,
+				      size_t end)
 {
 	struct cls_tok *t;
 
-	if (x->n_toks == x->toks_alloc) {
-		x->toks_alloc = x->toks_alloc ? x->toks_alloc * 2 : 64;
-		x->toks = xreallocarray(x->toks, x->toks_alloc, sizeof(*x->toks));
-	}
+	if (__builtin_expect(x->n_toks == x->toks_alloc, 0))
+		toks_grow(x);
 	t = &x->toks[x->n_toks++];
 	t->start = (uint32_t)start;
 	t->end = (uint32_t)end;
