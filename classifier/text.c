@@ -540,8 +540,9 @@ find_elongated(struct heed_classify_ctx *x, struct cls_tok *t, const char *k,
 		t->flags |= TF_ELONG;
 }
 
-/* Find the word's entry (klen <= CLS_MAX_KEY), elongated forms too. */
-static void tok_find(struct heed_classify_ctx *x, struct cls_tok *t)
+/* Find the word's entry (klen <= CLS_MAX_KEY), elongated forms too.
+ * Inline: once per word, and small now that find_elongated is apart. */
+static inline void tok_find(struct heed_classify_ctx *x, struct cls_tok *t)
 {
 	const struct cls_lexicon *lx = &x->c->lex;
 	const char *k = x->rt + t->key;
