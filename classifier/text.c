@@ -572,8 +572,10 @@ static void tok_lookup(struct heed_classify_ctx *x, struct cls_tok *t,
 			t->flags |= TF_NT;
 			break;
 		}
-	if (orig_upper(x->c->cc, in, t->start, t->end))
+	if (orig_upper(x->c->cc, in, t->start, t->end)) {
 		t->flags |= TF_UPPER;
+		x->n_upper++;
+	}
 }
 
 /* Is the character at rt[i] (before b) punctuation? *n gets its length. */
@@ -1009,8 +1011,10 @@ static void plain_word(struct heed_classify_ctx *x, size_t s, size_t e,
 		return;	/* as tok_lookup: no entry, no flags */
 	tok_find(x, t);
 	/* no apostrophe, so no "n't" */
-	if (upper)
+	if (upper) {
 		t->flags |= TF_UPPER;
+		x->n_upper++;
+	}
 }
 
 /* Is input[s, e) ASCII letters and digits, then only stops (, ; ! ? .
@@ -1063,8 +1067,10 @@ static void stopped_word(struct heed_classify_ctx *x, const unsigned char *in,
 	if (m - s <= CLS_MAX_KEY) {
 		tok_find(x, t);
 		/* no apostrophe, so no "n't"; the stops have no case */
-		if (upper)
+		if (upper) {
 			t->flags |= TF_UPPER;
+			x->n_upper++;
+		}
 	}
 	for (p = cb; p < b; p++)
 		if (cc[(unsigned char)x->rt[p]] & CC_CLAUSE) {
@@ -1205,7 +1211,7 @@ void text_scan(struct heed_classify_ctx *x, const char *text, size_t len)
 
 	x->rt_len = 0;
 	x->n_segs = x->n_toks = x->n_starts = 0;
-	x->n_urls = x->n_handles = x->n_hashtags = x->n_letters = 0;
+	x->n_urls = x->n_handles = x->n_hashtags = x->n_letters = x->n_upper = 0;
 	memset(x->n_script, 0, sizeof(x->n_script));
 	rt_reserve(x, len + 16);
 	x->rt[0] = '\0';
