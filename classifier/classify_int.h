@@ -427,8 +427,8 @@ struct heed_classify_ctx {
 	int32_t *ubuf;		/* code point scratch for folding */
 	size_t ubuf_alloc;
 	char key[CLS_MAX_KEY * 3 + 4 + LEX_PAD];	/* squeezed words, phrases */
-	/* counts from the scan */
-	unsigned n_urls, n_handles, n_hashtags, n_letters,
+	/* counts from the scan; n_upper: tokens with TF_UPPER */
+	unsigned n_urls, n_handles, n_hashtags, n_letters, n_upper,
 		n_script[SCRIPT_N];
 	/* rules */
 	pcre2_match_data *md;

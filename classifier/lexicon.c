@@ -126,10 +126,47 @@ find(const struct cls_lexicon *lx, const char *s, size_t len, uint64_t head,
 	}
 }
 
+/* find() out of line, for keys of more than eight bytes: lex_find_pad's
+ * short path then keeps its few registers. */
+static __attribute__((noinline)) int32_t
+find_long(const struct cls_lexicon *lx, const char *s, size_t len,
+	  uint64_t head, uint16_t *info)
+{
+	return find(lx, s, len, head, info);
+}
+
 int32_t lex_find_info(const struct cls_lexicon *lx, const char *s, size_t len,
 		      uint16_t *info)
 {
 	return find(lx, s, len, head8(s, len), info);
+}
+
+/* find() for a key of at most eight bytes, all in head: no loop over
+ * the key, nor a compare of its rest, so few registers and no spills for
+ * the words that are mostly this short. */
+static inline int32_t find_short(const struct cls_lexicon *lx, size_t len,
+				 uint64_t head, uint16_t *info)
+{
+	uint64_t h64, bits;
+	size_t i;
+
+	*info = 0;
+	if (!lx->slots)
+		return -1;
+	h64 = hash_with(NULL, len, head);	/* len <= 8: s is not read */
+	bits = bloom_bits(h64);
+	if ((lx->bloom[bloom_word(h64)] & bits) != bits)
+		return -1;
+	for (i = (uint32_t)h64 & lx->mask;; i = (i + 1) & lx->mask) {
+		const struct lex_slot *slot = &lx->slots[i];
+
+		if (!slot->idx)
+			return -1;
+		if (slot->head == head && slot->len == len) {
+			*info = slot->info;
+			return (int32_t)(slot->idx - 1);
+		}
+	}
 }
 
 int32_t lex_find_pad(const struct cls_lexicon *lx, const char *s, size_t len,
@@ -145,7 +182,9 @@ int32_t lex_find_pad(const struct cls_lexicon *lx, const char *s, size_t len,
 #else
 	keep = len >= 8 ? ~0ull : (1ull << (8 * len)) - 1;
 #endif
-	return find(lx, s, len, head & keep, info);
+	if (len <= 8)
+		return find_short(lx, len, head & keep, info);
+	return find_long(lx, s, len, head, info);
 }
 
 int32_t lex_find(const struct cls_lexicon *lx, const char *s, size_t len)

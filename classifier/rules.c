@@ -425,6 +425,9 @@ int rules_parse(struct heed_classifier *c, const char *name, const char *text,
 {
 	struct rparse rp = { c, name, 0, 0, err, NULL, 0 };
 	const char *p = text, *end = text + len;
+	/* the first NUL byte, if any: the line holding it is refused (it
+	 * cannot be in the blanks cut from a line's end) */
+	const char *nul = len ? memchr(text, '\0', len) : NULL;
 	int rc = HEED_OK;
 
 	c->files = xreallocarray(c->files, c->n_files + 1, sizeof(*c->files));
@@ -442,7 +445,7 @@ int rules_parse(struct heed_classifier *c, const char *name, const char *text,
 		le = eol;
 		while (le > line && (le[-1] == '\r' || le[-1] == ' ' || le[-1] == '\t'))
 			le--;
-		if (memchr(line, '\0', (size_t)(le - line))) {
+		if (nul && nul < eol) {
 			rc = fail(&rp, "NUL byte in line", NULL, NULL);
 			break;
 		}

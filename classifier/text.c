@@ -203,18 +203,24 @@ void text_init_classes(uint8_t *cc)
 
 /* ---- the folded text and its map ---- */
 
-static void rt_reserve(struct heed_classify_ctx *x, size_t more)
+static void rt_grow(struct heed_classify_ctx *x, size_t need)
 {
-	size_t need = x->rt_len + more + 1 + LEX_PAD;
-
-	if (need <= x->rt_alloc)
-		return;
 	x->rt_alloc = x->rt_alloc ? x->rt_alloc : 256;
 	while (x->rt_alloc < need)
 		x->rt_alloc *= 2;
 	x->rt = xrealloc(x->rt, x->rt_alloc);
 	x->src = xreallocarray(x->src, x->rt_alloc, sizeof(*x->src));
 	x->src_end = xreallocarray(x->src_end, x->rt_alloc, sizeof(*x->src_end));
+}
+
+/* Room for more bytes, the NUL and LEX_PAD after them. Inline, as it is
+ * asked for a few times per word and rarely has to grow. */
+static inline void rt_reserve(struct heed_classify_ctx *x, size_t more)
+{
+	size_t need = x->rt_len + more + 1 + LEX_PAD;
+
+	if (__builtin_expect(need > x->rt_alloc, 0))
+		rt_grow(x, need);
 }
 
 static void rt_put(struct heed_classify_ctx *x, const char *s, size_t n,
@@ -429,16 +435,22 @@ static void starts_of(struct heed_classify_ctx *x, size_t a)
 
 /* ---- tokens ---- */
 
-/* A token for rt[a, b), input[start, end). */
-static struct cls_tok *tok_add(struct heed_classify_ctx *x, size_t a,
-			       size_t b, uint8_t kind, size_t start, size_t end)
+static void toks_grow(struct heed_classify_ctx *x)
+{
+	x->toks_alloc = x->toks_alloc ? x->toks_alloc * 2 : 64;
+	x->toks = xreallocarray(x->toks, x->toks_alloc, sizeof(*x->toks));
+}
+
+/* A token for rt[a, b), input[start, end). Inline, with its growth out
+ * of line: once per token, from several places. */
+static inline struct cls_tok *tok_add(struct heed_classify_ctx *x, size_t a,
+				      size_t b, uint8_t kind, size_t start,
+				      size_t end)
 {
 	struct cls_tok *t;
 
-	if (x->n_toks == x->toks_alloc) {
-		x->toks_alloc = x->toks_alloc ? x->toks_alloc * 2 : 64;
-		x->toks = xreallocarray(x->toks, x->toks_alloc, sizeof(*x->toks));
-	}
+	if (__builtin_expect(x->n_toks == x->toks_alloc, 0))
+		toks_grow(x);
 	t = &x->toks[x->n_toks++];
 	t->start = (uint32_t)start;
 	t->end = (uint32_t)end;
@@ -510,9 +522,27 @@ static bool has_run3(const char *s, size_t n)
 	return false;
 }
 
-/* Find the word's entry (klen <= CLS_MAX_KEY), elongated forms too
- * ("goooood" -> "good"). */
-static void tok_find(struct heed_classify_ctx *x, struct cls_tok *t)
+/* The entry of an elongated word k (n bytes), squeezed ("goooood" ->
+ * "good"). Out of line: rare, and its loops would cost every lookup
+ * saved registers. */
+static __attribute__((noinline)) void
+find_elongated(struct heed_classify_ctx *x, struct cls_tok *t, const char *k,
+	       size_t n)
+{
+	const struct cls_lexicon *lx = &x->c->lex;
+
+	for (unsigned keep = 2; keep >= 1 && t->entry < 0; keep--) {
+		size_t m = squeeze(k, n, x->key, keep);
+
+		t->entry = lex_find_pad(lx, x->key, m, &t->info);
+	}
+	if (t->entry >= 0)
+		t->flags |= TF_ELONG;
+}
+
+/* Find the word's entry (klen <= CLS_MAX_KEY), elongated forms too.
+ * Inline: once per word, and small now that find_elongated is apart. */
+static inline void tok_find(struct heed_classify_ctx *x, struct cls_tok *t)
 {
 	const struct cls_lexicon *lx = &x->c->lex;
 	const char *k = x->rt + t->key;
@@ -523,15 +553,8 @@ static void tok_find(struct heed_classify_ctx *x, struct cls_tok *t)
 	 * the entries do not fit the cache, so fetch its line now */
 	if (t->info & W_VALENCE)
 		__builtin_prefetch(&lx->e[t->entry].valence);
-	if (t->entry < 0 && n > 3 && has_run3(k, n)) {
-		for (unsigned keep = 2; keep >= 1 && t->entry < 0; keep--) {
-			size_t m = squeeze(k, n, x->key, keep);
-
-			t->entry = lex_find_pad(lx, x->key, m, &t->info);
-		}
-		if (t->entry >= 0)
-			t->flags |= TF_ELONG;
-	}
+	if (t->entry < 0 && n > 3 && has_run3(k, n))
+		find_elongated(x, t, k, n);
 }
 
 /* Look the word up and set its flags from its text. */
@@ -549,8 +572,10 @@ static void tok_lookup(struct heed_classify_ctx *x, struct cls_tok *t,
 			t->flags |= TF_NT;
 			break;
 		}
-	if (orig_upper(x->c->cc, in, t->start, t->end))
+	if (orig_upper(x->c->cc, in, t->start, t->end)) {
 		t->flags |= TF_UPPER;
+		x->n_upper++;
+	}
 }
 
 /* Is the character at rt[i] (before b) punctuation? *n gets its length. */
@@ -869,9 +894,11 @@ static void segs_grow(struct heed_classify_ctx *x)
 }
 
 /* A new segment for input[s, e), its folded form to start at rt_len (a
- * space before it when it is not the first). Inline: once per word. */
-static inline struct cls_seg *seg_new(struct heed_classify_ctx *x, size_t s,
-				      size_t e)
+ * space before it when it is not the first); rt is not terminated after
+ * the space, as plain_word's text is there already. Inline: once per
+ * word. */
+static inline struct cls_seg *seg_open(struct heed_classify_ctx *x, size_t s,
+				       size_t e)
 {
 	struct cls_seg *g;
 
@@ -883,12 +910,21 @@ static inline struct cls_seg *seg_new(struct heed_classify_ctx *x, size_t s,
 		x->src[x->rt_len] = (uint32_t)s;
 		x->src_end[x->rt_len] = (uint32_t)s;
 		x->rt_len++;
-		x->rt[x->rt_len] = '\0';
 	}
 	g = &x->segs[x->n_segs++];
 	g->start = (uint32_t)s;
 	g->end = (uint32_t)e;
 	g->plain = false;
+	return g;
+}
+
+/* The same, rt terminated. */
+static inline struct cls_seg *seg_new(struct heed_classify_ctx *x, size_t s,
+				      size_t e)
+{
+	struct cls_seg *g = seg_open(x, s, e);
+
+	x->rt[x->rt_len] = '\0';
 	return g;
 }
 
@@ -948,26 +984,18 @@ static size_t escape_len(const unsigned char *in, size_t i, size_t len)
 	return 2;
 }
 
-/* A segment of ASCII letters and digits only (seen: the CC_* of its
- * bytes, or'ed): what segment() makes of it, one word whose folded form is
- * its bytes in lower case, without the general path's tests, nor a map
- * kept byte by byte. */
-static void plain_word(struct heed_classify_ctx *x, const unsigned char *in,
-		       size_t s, size_t e, unsigned seen)
+/* A segment of ASCII letters and digits only, already stored in lower
+ * case where seg_new puts it (scan_ascii did, as it read it): what
+ * segment() makes of it, one word whose folded form is its bytes in lower
+ * case, without the general path's tests, nor a map kept byte by byte.
+ * upper: Python's isupper() on its bytes; letters: how many are. */
+static void plain_word(struct heed_classify_ctx *x, size_t s, size_t e,
+		       bool upper, unsigned letters)
 {
-	struct cls_seg *g = seg_new(x, s, e);
+	struct cls_seg *g = seg_open(x, s, e);
 	size_t a = x->rt_len, n = e - s;
 	struct cls_tok *t;
-	char *rt;
-	unsigned letters = 0;
 
-	rt_reserve(x, n);
-	rt = x->rt + a;
-	/* digits already have the 0x20 bit: '|' lowers letters only */
-	for (size_t i = 0; i < n; i++) {
-		rt[i] = (char)(in[s + i] | 0x20);
-		letters += in[s + i] >= 'A';
-	}
 	x->rt_len += n;
 	x->rt[x->rt_len] = '\0';
 	x->n_letters += letters;
@@ -982,9 +1010,79 @@ static void plain_word(struct heed_classify_ctx *x, const unsigned char *in,
 	if (n > CLS_MAX_KEY)
 		return;	/* as tok_lookup: no entry, no flags */
 	tok_find(x, t);
-	/* no apostrophe, so no "n't"; Python's isupper() on ASCII */
-	if ((seen & CC_UPPER) && !(seen & CC_LOWER))
+	/* no apostrophe, so no "n't" */
+	if (upper) {
 		t->flags |= TF_UPPER;
+		x->n_upper++;
+	}
+}
+
+/* Is input[s, e) ASCII letters and digits, then only stops (, ; ! ? .
+ * :), the commonest word with punctuation? The length of its letters and
+ * digits if so, else 0. "www." is a link (seg_kind), not such a word. */
+static size_t word_then_stops(const uint8_t *cc, const unsigned char *in,
+			      size_t s, size_t e)
+{
+	size_t m = s;
+
+	while (m < e && (cc[in[m]] & CC_ALNUM))
+		m++;
+	if (m == s || (m - s == 3 && prefix_ci(in + s, e - s, "www.")))
+		return 0;
+	for (size_t i = m; i < e; i++)
+		if (!(cc[in[i]] & (CC_SPLIT | CC_CLAUSE)))
+			return 0;
+	return m - s;
+}
+
+/* A segment that word_then_stops passed, input[s, m) its word, up to e
+ * its stops, already stored in lower case like plain_word's (the stops
+ * have the 0x20 bit): what segment() and text_piece() make of it, taken
+ * the short way. Its bytes map one to one, so it is plain too. */
+static void stopped_word(struct heed_classify_ctx *x, const unsigned char *in,
+			 size_t s, size_t m, size_t e, bool upper,
+			 unsigned letters)
+{
+	const uint8_t *cc = x->c->cc;
+	struct cls_seg *g = seg_open(x, s, e);
+	size_t a = x->rt_len, b = a + (e - s), cb = a + (m - s), p;
+	struct cls_tok *t;
+
+	x->rt_len = b;
+	x->rt[b] = '\0';
+	x->n_letters += letters;
+	x->n_script[SCRIPT_LATIN] += letters;
+	g->kind = SEG_TEXT;
+	g->plain = true;
+	g->fold = (uint32_t)a;
+	g->flen = (uint32_t)(b - a);
+	starts_reserve(x, 1);
+	x->starts[x->n_starts++] = (uint32_t)a;	/* the stops start none */
+	/* the whole may be an emoticon, as text_piece asks first */
+	if (is_emoticon(x, a, b)) {
+		tok_lookup(x, tok_add(x, a, b, TK_WORD, s, e), in);
+		return;
+	}
+	t = tok_add(x, a, cb, TK_WORD, s, m);
+	if (m - s <= CLS_MAX_KEY) {
+		tok_find(x, t);
+		/* no apostrophe, so no "n't"; the stops have no case */
+		if (upper) {
+			t->flags |= TF_UPPER;
+			x->n_upper++;
+		}
+	}
+	for (p = cb; p < b; p++)
+		if (cc[(unsigned char)x->rt[p]] & CC_CLAUSE) {
+			t->flags |= TF_CLAUSE;
+			break;
+		}
+	/* "great!!:(" keeps its emoticon; here it can only be of stops */
+	for (p = cb; p < b && (x->rt[p] == '!' || x->rt[p] == '.' ||
+			       x->rt[p] == '?' || x->rt[p] == ','); p++)
+		;
+	if (is_emoticon(x, p, b))
+		tok_lookup(x, tok_add(x, p, b, TK_WORD, s + (p - a), e), in);
 }
 
 /* Is every byte ASCII, and none ESC? Eight at a time. */
@@ -1006,8 +1104,52 @@ static bool plain_ascii(const unsigned char *in, size_t len)
 	return !(acc & high);
 }
 
+/* ---- ASCII text, eight bytes at a time ----
+ * Byte k of a value is in[i + k] (little-endian order on any machine);
+ * a test on the bytes sets the high bit of each byte that passes. Words
+ * are short and of random length: a loop per byte costs a mispredicted
+ * exit per word, where a word mostly fits one load. */
+
+#define ONES 0x0101010101010101ull
+#define HIGH (ONES * 0x80)
+
+static inline uint64_t swap_le(uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap64(w);
+#else
+	return w;
+#endif
+}
+
+/* The eight bytes at in[i] (len in all); past len, spaces. */
+static inline uint64_t load_le(const unsigned char *in, size_t i, size_t len)
+{
+	uint64_t w = ONES * ' ';
+
+	if (len - i >= 8)
+		memcpy(&w, in + i, 8);
+	else
+		memcpy(&w, in + i, len - i);
+	return swap_le(w);
+}
+
+/* lo <= b <= hi, for bytes b below 0x80: no sum carries out of a byte */
+static inline uint64_t bytes_in(uint64_t w, unsigned lo, unsigned hi)
+{
+	return (w + ONES * (0x80 - lo)) & ~(w + ONES * (0x7f - hi)) & HIGH;
+}
+
+/* CC_SPACE of ASCII bytes: controls, ' ' and DEL */
+static inline uint64_t bytes_space(uint64_t w)
+{
+	return (~(w + ONES * 0x5f) | (w + ONES)) & HIGH;
+}
+
 /* text_scan for plain_ascii text: the same segments, found without
- * decoding; words of letters and digits take the short way. */
+ * decoding; words of letters and digits take the short way. Each word is
+ * stored in lower case where plain_word wants it as it is read (for the
+ * others, segment() writes over it). */
 static void scan_ascii(struct heed_classify_ctx *x, const unsigned char *in,
 		       size_t len)
 {
@@ -1015,19 +1157,48 @@ static void scan_ascii(struct heed_classify_ctx *x, const unsigned char *in,
 	size_t i = 0;
 
 	while (i < len) {
-		unsigned seen = 0;
-		size_t s;
+		uint64_t punct = 0, upper = 0, lower = 0;
+		unsigned letters = 0;
+		size_t s, m;
+		char *dst;
 
 		while (i < len && (cc[in[i]] & CC_SPACE))
 			i++;
 		if (i == len)
 			break;
-		for (s = i; i < len && !(cc[in[i]] & CC_SPACE); i++)
-			seen |= cc[in[i]];
-		if (seen & CC_PUNCT)
-			segment(x, in, s, i);
+		s = i;
+		/* room for the word, a space before it, and a whole last
+		 * store past its end */
+		rt_reserve(x, len - s + 1 + 8);
+		dst = x->rt + x->rt_len +
+		      (x->rt_len && x->rt[x->rt_len - 1] != ' ');
+		for (;;) {
+			uint64_t w = load_le(in, i, len), sp = bytes_space(w);
+			/* the bytes before the first space */
+			uint64_t in_word = ((sp & -sp) - 1) & HIGH;
+			/* '|' 0x20 lowers letters; digits have that bit */
+			uint64_t low = w | ONES * 0x20;
+			uint64_t letter = bytes_in(low, 'a', 'z') & in_word;
+			uint64_t digit = bytes_in(w, '0', '9') & in_word;
+
+			punct |= in_word & ~(letter | digit);
+			upper |= letter & ~(w << 2);	/* 0x20 clear */
+			lower |= letter & w << 2;
+			letters += (unsigned)(((letter >> 7) * ONES) >> 56);
+			low = swap_le(low);
+			memcpy(dst + (i - s), &low, 8);
+			if (sp) {
+				i += (unsigned)__builtin_ctzll(sp) / 8;
+				break;
+			}
+			i += 8;
+		}
+		if (!punct)
+			plain_word(x, s, i, upper && !lower, letters);
+		else if ((m = word_then_stops(cc, in, s, i)))
+			stopped_word(x, in, s, s + m, i, upper && !lower, letters);
 		else
-			plain_word(x, in, s, i, seen);
+			segment(x, in, s, i);
 	}
 }
 
@@ -1040,7 +1211,7 @@ void text_scan(struct heed_classify_ctx *x, const char *text, size_t len)
 
 	x->rt_len = 0;
 	x->n_segs = x->n_toks = x->n_starts = 0;
-	x->n_urls = x->n_handles = x->n_hashtags = x->n_letters = 0;
+	x->n_urls = x->n_handles = x->n_hashtags = x->n_letters = x->n_upper = 0;
 	memset(x->n_script, 0, sizeof(x->n_script));
 	rt_reserve(x, len + 16);
 	x->rt[0] = '\0';

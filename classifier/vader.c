@@ -519,10 +519,9 @@ double vader_score(struct heed_classify_ctx *x, size_t n_extra)
 {
 	struct vctx v = { x, x->c, x->toks, x->n_toks, false };
 	double *sent = x->sent, sum = 0, pos = 0, neg = 0, amp, total;
-	size_t upper = 0, neu = 0, n = x->n_toks, pa, pb, ps, pe;
+	size_t upper = x->n_upper, neu = 0, n = x->n_toks, pa, pb, ps, pe;
 
-	for (size_t i = 0; i < n; i++)
-		upper += (x->toks[i].flags & TF_UPPER) != 0;
+	/* ALL CAPS words count only beside others (upper: text.c counted) */
 	v.cap_diff = upper > 0 && upper < n;
 	/* one pass: what a word's valence depends on is known by then,
 	 * idioms included (those starting here or before) */
