@@ -483,47 +483,55 @@ static struct lset escape(struct parser *ps)
 
 static struct lset parse_alt(struct parser *ps, unsigned depth, bool wb);
 
+/* The head of the group at ps->p ('('): plain, atomic, named and
+ * lookaround groups are understood. Returns where its body starts, *look
+ * set for a lookaround; NULL, ps->bail set, for anything else (verbs,
+ * options, comments, conditionals). */
+static const char *group_head(struct parser *ps, bool *look)
+{
+	const char *p = ps->p + 1;
+
+	*look = false;
+	if (p < ps->end && *p == '*') {
+		ps->bail = true;	/* verbs */
+		return NULL;
+	}
+	if (p >= ps->end || *p != '?')
+		return p;
+	p++;
+	if (p < ps->end && (*p == ':' || *p == '>'))
+		return p + 1;
+	if (p < ps->end && (*p == '=' || *p == '!')) {
+		*look = true;
+		return p + 1;
+	}
+	if (p + 1 < ps->end && *p == '<' && (p[1] == '=' || p[1] == '!')) {
+		*look = true;
+		return p + 2;
+	}
+	if (p + 1 < ps->end && (*p == '<' || *p == '\'' || (*p == 'P' && p[1] == '<'))) {
+		char close = *p == '\'' ? '\'' : '>';
+
+		/* past the opening quote, which is its own close */
+		for (p++; p < ps->end && *p != close; p++)
+			;
+		if (p < ps->end)
+			return p + 1;
+	}
+	ps->bail = true;
+	return NULL;
+}
+
 /* A group; lookarounds match "" (they consume nothing). wb: a word
  * starts here if the group starts with a word byte. */
 static struct lset group(struct parser *ps, unsigned depth, bool wb)
 {
-	const char *p = ps->p + 1;
-	bool look = false;
+	bool look;
+	const char *p = group_head(ps, &look);
 	struct lset g;
 
-	if (p < ps->end && *p == '*') {
-		ps->bail = true;
+	if (!p)
 		return none_set();
-	}
-	if (p < ps->end && *p == '?') {
-		p++;
-		if (p < ps->end && (*p == ':' || *p == '>')) {
-			p++;
-		} else if (p < ps->end && (*p == '=' || *p == '!')) {
-			look = true;
-			p++;
-		} else if (p + 1 < ps->end && *p == '<' && (p[1] == '=' || p[1] == '!')) {
-			look = true;
-			p += 2;
-		} else if (p < ps->end && (*p == '<' || *p == '\'' || *p == 'P')) {
-			char close = *p == '\'' ? '\'' : '>';
-
-			if (*p == 'P' && (p + 1 >= ps->end || p[1] != '<')) {
-				ps->bail = true;
-				return none_set();
-			}
-			while (p < ps->end && *p != close)
-				p++;
-			if (p >= ps->end) {
-				ps->bail = true;
-				return none_set();
-			}
-			p++;
-		} else {
-			ps->bail = true;	/* options, comments, conditionals */
-			return none_set();
-		}
-	}
 	ps->p = p;
 	g = parse_alt(ps, depth + 1, wb && !look);
 	if (ps->bail || ps->p >= ps->end || *ps->p != ')') {
@@ -1011,40 +1019,12 @@ static struct pset pre_alt(struct parser *ps, unsigned depth);
 
 static struct pset pre_group(struct parser *ps, unsigned depth)
 {
-	const char *p = ps->p + 1;
-	bool look = false;
+	bool look;
+	const char *p = group_head(ps, &look);
 	struct pset g;
 
-	if (p < ps->end && *p == '*') {
-		ps->bail = true;	/* verbs */
+	if (!p)
 		return pset_unknown();
-	}
-	if (p < ps->end && *p == '?') {
-		p++;
-		if (p < ps->end && (*p == ':' || *p == '>')) {
-			p++;
-		} else if (p < ps->end && (*p == '=' || *p == '!')) {
-			look = true;
-			p++;
-		} else if (p + 1 < ps->end && *p == '<' && (p[1] == '=' || p[1] == '!')) {
-			look = true;
-			p += 2;
-		} else if (p + 1 < ps->end && (*p == '<' || *p == '\'' ||
-					       (*p == 'P' && p[1] == '<'))) {
-			char close = *p == '\'' ? '\'' : '>';
-
-			while (p < ps->end && *p != close)
-				p++;
-			if (p >= ps->end) {
-				ps->bail = true;
-				return pset_unknown();
-			}
-			p++;
-		} else {
-			ps->bail = true;	/* options, comments, conditionals */
-			return pset_unknown();
-		}
-	}
 	ps->p = p;
 	g = pre_alt(ps, depth + 1);
 	if (ps->bail || ps->p >= ps->end || *ps->p != ')') {

@@ -316,6 +316,11 @@ static void prefilter_proves_starts(void **state)
 	assert_true(starts_are("\\b(?:x|)y", "xy y"));
 	assert_true(starts_are("\\bab(?=c)d", "abd"));
 	assert_true(starts_are("\\b(?<!no )refund", "refund"));
+	/* named groups, in each of PCRE2's spellings */
+	assert_true(starts_are("\\b(?<w>refund)", "refund"));
+	assert_true(starts_are("\\b(?'w'refund)", "refund"));
+	assert_true(starts_are("\\b(?P<w>refund)", "refund"));
+	assert_true(starts_are("\\b(?'w refund)", "-"));
 	assert_true(starts_are("^hello", "hello"));
 	assert_true(starts_are("\\bcancellation", "cancella"));
 	/* not where a word starts, or not known */
