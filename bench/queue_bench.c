@@ -113,17 +113,12 @@ static void analyze(void)
 	admin(DBNAME, "VACUUM ANALYZE cases, mentions, replies, case_events, bench_bare");
 }
 
-/* Fixture: DEPTH open cases (one post each), and the baseline's table of
- * the same depth with the same partial index shape. Beside them, a history
- * of DEPTH closed cases, each with its sent reply and its events, as a
- * team's database holds after its first weeks. Without it, replies starts
- * empty, and the agents' long-lived sessions keep the sequential-scan plans
- * made while it was (heed reply, a new session each time, never would). */
-/* Both queues back to DEPTH open items: the baseline's table made again,
- * and new open cases (one post each) for those claimed since. Called
- * before every run's pair, as the queue study re-made its queue before
- * every run: later runs would otherwise meet a shallower queue, and the
- * baseline's runs ran it dry at 16 agents. */
+/* Both queues back to DEPTH open items: the baseline's table (of the same
+ * partial index shape) made again, and new open cases (one post each) for
+ * those claimed since. Called before every run's pair (then analyze()), as
+ * the queue study re-made its queue before every run: later runs would
+ * otherwise meet a shallower queue, and the baseline's ran it dry at 16
+ * agents. */
 static void refill(void)
 {
 	char run[24], depth[16];
@@ -151,7 +146,6 @@ static void refill(void)
 	      " -0.5, 'negative', '{delivery}', true"
 	      " FROM cases c WHERE c.state IN ('new', 'open')"
 	      " AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.case_id = c.id)");
-	analyze();
 }
 
 /* Fixture: the open queues (refill), and beside them a history of DEPTH
@@ -536,6 +530,7 @@ int main(int argc, char **argv)
 			size_t nl = 0;
 
 			refill();
+			analyze();
 			bs[r] = run(n, BARE, secs, NULL, NULL);
 			analyze();
 			qs[r] = run(n, QUEUE, secs, n == 4 ? &l : NULL, &nl);
@@ -567,6 +562,7 @@ int main(int argc, char **argv)
 		}
 		if (n == 4) {
 			refill();
+			analyze();
 			fprintf(stderr, "queue_bench: 4 agents, claim; reply; resolve as three"
 				" transactions: %.0f cycles/s\n", run(n, QUEUE3, secs, NULL, NULL));
 		}

@@ -487,7 +487,7 @@ static int wakes_before_sentinel(PGconn *c, PGconn *other)
 }
 
 /* An idempotency key is 8 to 100 characters, each a letter, a digit or one
- * of . _ : ~ - (0012 checks length and alphabet apart): the bounds pass,
+ * of . _ : ~ - (0009 checks length and alphabet apart): the bounds pass,
  * one past them and any other character are refused before anything is
  * written. */
 static void reply_keys_are_checked(void **state)
@@ -538,7 +538,7 @@ static void reply_keys_are_checked(void **state)
 	qf_release(&q);
 }
 
-/* Taking or renewing a claim commits without waiting for the disk (0013):
+/* Taking or renewing a claim commits without waiting for the disk (0009):
  * synchronous_commit is off inside its transaction, and on again after it,
  * so the reply that follows on the same session waits for the disk. */
 static void claims_commit_without_waiting(void **state)
@@ -592,7 +592,7 @@ static void claims_commit_without_waiting(void **state)
 /* A reply wakes the responder when the outbox had nothing due, and only
  * then: with a reply due already, the responder is busy and takes the new
  * one in its next pass (0009). An automatic acknowledgement wakes it each
- * time one is queued (0011). */
+ * time one is queued (0010). */
 static void a_reply_wakes_an_idle_responder(void **state)
 {
 	struct qf q;
